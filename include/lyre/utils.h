@@ -1,0 +1,66 @@
+/*
+ * lyre/utils.h - allocation, strings and a growable text buffer.
+ *
+ * Error convention for the whole project: functions that can fail return
+ * an int, 0 on success or a positive errno value (ENOMEM, EINVAL, ...) on
+ * failure, and hand results back through out-parameters.  Functions that
+ * return a pointer return NULL on failure.
+ *
+ * Allocation: ly_malloc/ly_calloc/ly_strdup never return NULL; when the
+ * system cannot give a few bytes the process logs and aborts, because a PBX
+ * that half-handles out-of-memory in the middle of a call is worse than one
+ * that restarts.
+ */
+#ifndef LYRE_UTILS_H
+#define LYRE_UTILS_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LY_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define LY_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+
+void *ly_malloc(size_t size);
+void *ly_calloc(size_t n, size_t size);
+void *ly_realloc(void *ptr, size_t size);
+char *ly_strdup(const char *s);
+char *ly_strndup(const char *s, size_t n);
+char *ly_asprintf(const char *fmt, ...) LY_PRINTF(1, 2);
+
+/* Copy src into dst of size n, always NUL-terminated; returns strlen(dst). */
+size_t ly_strlcpy(char *dst, const char *src, size_t n);
+/* Remove leading and trailing white space in place; returns s. */
+char *ly_strstrip(char *s);
+bool ly_strcaseeq(const char *a, const char *b);
+bool ly_str_startswith(const char *s, const char *prefix);
+
+/* True for yes/true/on/1 (any case); ly_false() for no/false/off/0. */
+bool ly_true(const char *s);
+bool ly_false(const char *s);
+/* Parse a whole decimal integer in [min, max]; 0 or EINVAL/ERANGE. */
+int ly_parse_int(const char *s, long min, long max, long *out);
+
+/* Monotonic clock in milliseconds, and wall clock in microseconds. */
+uint64_t ly_now_ms(void);
+uint64_t ly_wallclock_us(void);
+
+/* A growable NUL-terminated text buffer (CLI output, messages). */
+struct ly_buf {
+	char *data;	/* always NUL-terminated once anything is appended */
+	size_t len;
+	size_t cap;
+};
+
+void ly_buf_init(struct ly_buf *b);
+void ly_buf_free(struct ly_buf *b);
+void ly_buf_reset(struct ly_buf *b);
+void ly_buf_append(struct ly_buf *b, const void *data, size_t len);
+void ly_buf_puts(struct ly_buf *b, const char *s);
+void ly_buf_printf(struct ly_buf *b, const char *fmt, ...) LY_PRINTF(2, 3);
+void ly_buf_vprintf(struct ly_buf *b, const char *fmt, va_list ap);
+/* Returns the text ("" when empty); the buffer keeps ownership. */
+const char *ly_buf_str(const struct ly_buf *b);
+
+#endif
