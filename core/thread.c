@@ -1,6 +1,7 @@
 /* core/thread.c - named threads, so `core show threads` can list them. */
 #include "config.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,12 @@ void ly_thread_unregister_self(void)
 	thread_remove();
 }
 
+static void thread_remove_cb(void *arg)
+{
+	(void)arg;
+	thread_remove();
+}
+
 static void *thread_trampoline(void *p)
 {
 	struct thread_start st = *(struct thread_start *)p;
@@ -90,8 +97,10 @@ static void *thread_trampoline(void *p)
 
 	free(p);
 	thread_add(st.name);
+	/* The entry also goes when the thread ends with pthread_exit. */
+	pthread_cleanup_push(thread_remove_cb, NULL);
 	ret = st.fn(st.arg);
-	thread_remove();
+	pthread_cleanup_pop(1);
 	return ret;
 }
 
@@ -117,6 +126,8 @@ static int start(pthread_t *tid, bool detached, const char *name, void *(*fn)(vo
 
 int ly_thread_create(pthread_t *tid, const char *name, void *(*fn)(void *), void *arg)
 {
+	if (!tid)
+		return EINVAL;	/* a joinable thread nobody can join would leak */
 	return start(tid, false, name, fn, arg);
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <stdint.h>
 #include <unistd.h>
 
 #include "lyre/utils.h"
@@ -37,7 +38,7 @@ void *ly_calloc(size_t n, size_t size)
 	void *p = calloc(n ? n : 1, size ? size : 1);
 
 	if (!p)
-		out_of_memory(n * size);
+		out_of_memory(n > SIZE_MAX / (size ? size : 1) ? SIZE_MAX : n * size);
 	return p;
 }
 
@@ -203,7 +204,8 @@ static void buf_reserve(struct ly_buf *b, size_t extra)
 void ly_buf_append(struct ly_buf *b, const void *data, size_t len)
 {
 	buf_reserve(b, len);
-	memcpy(b->data + b->len, data, len);
+	if (len)
+		memcpy(b->data + b->len, data, len);
 	b->len += len;
 	b->data[b->len] = '\0';
 }

@@ -28,7 +28,7 @@ enum ly_log_level {
 void ly_log(enum ly_log_level level, int sublevel, const char *file, int line,
 	    const char *func, const char *fmt, ...) LY_PRINTF(6, 7);
 void ly_vlog(enum ly_log_level level, int sublevel, const char *file, int line,
-	     const char *func, const char *fmt, va_list ap);
+	     const char *func, const char *fmt, va_list ap) LY_PRINTF(6, 0);
 
 /* True when a message of this level and sublevel would be written anywhere;
  * lets callers skip building expensive debug text. */

@@ -36,7 +36,7 @@ char *ly_strstrip(char *s);
 bool ly_strcaseeq(const char *a, const char *b);
 bool ly_str_startswith(const char *s, const char *prefix);
 
-/* True for yes/true/on/1 (any case); ly_false() for no/false/off/0. */
+/* True for yes/y/true/on/1 (any case); ly_false() for no/n/false/off/0. */
 bool ly_true(const char *s);
 bool ly_false(const char *s);
 /* Parse a whole decimal integer in [min, max]; 0 or EINVAL/ERANGE. */
@@ -59,7 +59,7 @@ void ly_buf_reset(struct ly_buf *b);
 void ly_buf_append(struct ly_buf *b, const void *data, size_t len);
 void ly_buf_puts(struct ly_buf *b, const char *s);
 void ly_buf_printf(struct ly_buf *b, const char *fmt, ...) LY_PRINTF(2, 3);
-void ly_buf_vprintf(struct ly_buf *b, const char *fmt, va_list ap);
+void ly_buf_vprintf(struct ly_buf *b, const char *fmt, va_list ap) LY_PRINTF(2, 0);
 /* Returns the text ("" when empty); the buffer keeps ownership. */
 const char *ly_buf_str(const struct ly_buf *b);
 

@@ -1,0 +1,152 @@
+/* tests/unit/test_base.c - utils (strings, numbers, ly_buf), reference counts, lyre.conf settings. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lyre/obj.h"
+#include "lyre/utils.h"
+#include "settings.h"
+#include "tap.h"
+
+static void test_strings(void)
+{
+	char s[32] = "  padded value \t\n";
+	char small[4];
+
+	CHECK_STR(ly_strstrip(s), "padded value");
+	CHECK_INT(ly_strlcpy(small, "abcdef", sizeof(small)), 3);
+	CHECK_STR(small, "abc");
+	CHECK(ly_strcaseeq("Hello", "hELLO"));
+	CHECK(ly_str_startswith("module load", "module"));
+	CHECK(!ly_str_startswith("mod", "module"));
+	CHECK(ly_true("Yes") && ly_true("on") && ly_true("1") && !ly_true("no") && !ly_true(NULL));
+	CHECK(ly_false("OFF") && ly_false("0") && !ly_false("yes"));
+	char *d = ly_strndup("abcdef", 2);
+	CHECK_STR(d, "ab");
+	free(d);
+	d = ly_asprintf("%s-%d", "x", 42);
+	CHECK_STR(d, "x-42");
+	free(d);
+}
+
+static void test_parse_int(void)
+{
+	long v = 0;
+
+	CHECK_INT(ly_parse_int("42", 0, 100, &v), 0);
+	CHECK_INT(v, 42);
+	CHECK_INT(ly_parse_int(" -7 ", -10, 10, &v), 0);
+	CHECK_INT(v, -7);
+	CHECK_INT(ly_parse_int("101", 0, 100, &v), ERANGE);
+	CHECK_INT(ly_parse_int("12abc", 0, 100, &v), EINVAL);
+	CHECK_INT(ly_parse_int("", 0, 100, &v), EINVAL);
+	CHECK_INT(ly_parse_int("99999999999999999999999", 0, 100, &v), ERANGE);
+}
+
+static void test_buf(void)
+{
+	struct ly_buf b;
+
+	ly_buf_init(&b);
+	CHECK_STR(ly_buf_str(&b), "");
+	for (int i = 0; i < 1000; i++)
+		ly_buf_printf(&b, "%d,", i);
+	CHECK(b.len > 1000);
+	CHECK(ly_str_startswith(ly_buf_str(&b), "0,1,2,"));
+	CHECK(strstr(ly_buf_str(&b), ",999,") != NULL);
+	ly_buf_reset(&b);
+	CHECK_STR(ly_buf_str(&b), "");
+	ly_buf_append(&b, "ab\0cd", 5);
+	CHECK_INT(b.len, 5);
+	ly_buf_free(&b);
+	CHECK(b.data == NULL);
+}
+
+static int destroyed;
+static void count_destroy(void *obj)
+{
+	(void)obj;
+	destroyed++;
+}
+
+static void test_refcount(void)
+{
+	int *p = ly_obj_alloc(sizeof(int), count_destroy);
+
+	destroyed = 0;
+	CHECK_INT(*p, 0);	/* zeroed */
+	CHECK_INT(ly_obj_refs(p), 1);
+	CHECK(ly_ref(p) == p);
+	CHECK_INT(ly_obj_refs(p), 2);
+	CHECK(ly_unref(p) == NULL);
+	CHECK_INT(destroyed, 0);
+	ly_unref(p);
+	CHECK_INT(destroyed, 1);
+	CHECK(ly_unref(NULL) == NULL);
+	CHECK(ly_ref(NULL) == NULL);
+}
+
+static char *write_conf(const char *text)
+{
+	char *dir = strdup("/tmp/lyre-base.XXXXXX");
+
+	if (!mkdtemp(dir))
+		return dir;
+	char *path = ly_asprintf("%s/lyre.conf", dir);
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+	free(path);
+	return dir;
+}
+
+static void remove_conf(char *dir)
+{
+	char *path = ly_asprintf("%s/lyre.conf", dir);
+
+	unlink(path);
+	rmdir(dir);
+	free(path);
+	free(dir);
+}
+
+static void test_settings(void)
+{
+	struct ly_cfg_error err = { { 0 } };
+	char *dir = write_conf("[directories]\nlogdir = logs\nrundir => /run/x\n"
+			       "[options]\nverbose = 4\nrunuser = lyre\nmaxcalls = 10\n");
+
+	CHECK_INT(ly_settings_load(dir, &err), 0);
+	char *logdir = ly_asprintf("%s/logs", dir);
+	CHECK_STR(ly_settings()->dirs.logdir, logdir);	/* relative to the config dir */
+	free(logdir);
+	CHECK_STR(ly_settings()->dirs.rundir, "/run/x");
+	CHECK_STR(ly_settings_socket_path(), "/run/x/lyre.ctl");
+	CHECK_STR(ly_settings()->dirs.moduledir, LY_DEFAULT_MODULEDIR);
+	CHECK_INT(ly_settings()->verbose, 4);
+	CHECK_STR(ly_settings()->runuser, "lyre");
+	CHECK_INT(ly_settings()->maxcalls, 10);
+	remove_conf(dir);
+
+	/* A broken file names file:line and leaves the loaded settings alone. */
+	dir = write_conf("[options]\nverbose = loud\n");
+	CHECK_INT(ly_settings_load(dir, &err), EINVAL);
+	CHECK(strstr(err.msg, "lyre.conf:2") != NULL);
+	CHECK_INT(ly_settings()->verbose, 4);
+	remove_conf(dir);
+
+	dir = write_conf("[directories]\ncachedir = /x\n");
+	CHECK_INT(ly_settings_load(dir, &err), EINVAL);
+	CHECK(strstr(err.msg, "lyre.conf:2") && strstr(err.msg, "cachedir"));
+	remove_conf(dir);
+	ly_settings_free();
+}
+
+TAP_MAIN(TAP(test_strings), TAP(test_parse_int), TAP(test_buf), TAP(test_refcount),
+	 TAP(test_settings))
