@@ -743,9 +743,6 @@ static bool write_channels(enum ly_log_level level, int sublevel, const struct l
 	return console;
 }
 
-/* lyre/log.h leaves the attribute off ly_vlog; clang wants it to let fmt through. */
-void ly_vlog(enum ly_log_level level, int sublevel, const char *file, int line,
-	     const char *func, const char *fmt, va_list ap) LY_PRINTF(6, 0);
 void ly_vlog(enum ly_log_level level, int sublevel, const char *file, int line,
 	     const char *func, const char *fmt, va_list ap)
 {
