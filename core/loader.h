@@ -26,4 +26,21 @@ unsigned ly_module_count(void);
 /* Name of every loaded module, one per line (for completion). */
 void ly_module_names(struct ly_buf *out);
 
+/*
+ * Added by the loader for its CLI (core/loader_cli.c) and completion.
+ * ly_loader_load_all also returns ENOENT when a module named with
+ * `require =>` in modules.conf is not running afterwards (the daemon
+ * should refuse to start).
+ */
+/* Module files in moduledir that are not loaded, one name per line. */
+void ly_module_available(struct ly_buf *out);
+/* Visit every loaded module in load order.  Call on the loop thread, or
+ * copy the strings: they live in the module and go away with it. */
+typedef void (*ly_module_visit_fn)(void *arg, const char *name,
+				   const char *description, unsigned usecount);
+void ly_module_foreach(ly_module_visit_fn visit, void *arg);
+/* Register / unregister the `module ...` console commands. */
+int ly_loader_cli_register(void);
+void ly_loader_cli_unregister(void);
+
 #endif
