@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "loader.h"
+#include "log.h"
 #include "lyre/config.h"
 #include "lyre/log.h"
 #include "lyre/module.h"
@@ -311,8 +312,10 @@ static void list_remove(struct ly_module *m)
 /* Run load(); on failure undo its registrations and close the file. */
 static int module_start(struct ly_module *m, struct ly_buf *why)
 {
+	struct ly_buf *outer = ly_log_capture(why);
 	int err = m->info->load ? m->info->load(m) : 0;
 
+	ly_log_capture(outer);
 	if (err) {
 		if (err < 0)	/* Asterisk habit: -1 means "failed" */
 			err = EINVAL;
@@ -615,7 +618,10 @@ int ly_module_unload(const char *arg, struct ly_buf *why)
 
 static int module_reload(struct ly_module *m, struct ly_buf *why)
 {
+	struct ly_buf *outer = ly_log_capture(why);
 	int err = m->info->reload(m);
+
+	ly_log_capture(outer);
 
 	if (err) {
 		if (err < 0)

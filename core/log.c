@@ -98,6 +98,9 @@ static atomic_int level_cap[LY_LOG_LEVELS] = { NO_CAP, NO_CAP, NO_CAP, -1, -1 };
 
 static __thread char thread_callid[32];
 static __thread struct log_sink *running_sink;
+/* Set while the loader runs a module's load or reload, so the errors a
+ * module logs also reach the console user who asked (see ly_log_capture). */
+static __thread struct ly_buf *capture_buf;
 
 static const char *const level_names[LY_LOG_LEVELS] = {
 	"ERROR", "WARNING", "NOTICE", "VERBOSE", "DEBUG",
@@ -750,6 +753,16 @@ void ly_vlog(enum ly_log_level level, int sublevel, const char *file, int line,
 
 	if (sublevel < 0)
 		sublevel = 0;
+	if (capture_buf && level <= LY_LOG_WARNING) {
+		va_list copy;
+
+		va_copy(copy, ap);
+		ly_buf_vprintf(capture_buf, fmt, copy);
+		va_end(copy);
+		while (capture_buf->len && capture_buf->data[capture_buf->len - 1] == '\n')
+			capture_buf->data[--capture_buf->len] = '\0';
+		ly_buf_puts(capture_buf, "\n");
+	}
 	if (!ly_log_enabled(level, sublevel))
 		return;
 	ly_buf_init(&body);
@@ -769,6 +782,14 @@ void ly_log(enum ly_log_level level, int sublevel, const char *file, int line,
 	va_start(ap, fmt);
 	ly_vlog(level, sublevel, file, line, func, fmt, ap);
 	va_end(ap);
+}
+
+struct ly_buf *ly_log_capture(struct ly_buf *buf)
+{
+	struct ly_buf *previous = capture_buf;
+
+	capture_buf = buf;
+	return previous;
 }
 
 void ly_log_shutdown(void)

@@ -38,6 +38,14 @@ typedef void (*ly_log_sink_fn)(void *arg, enum ly_log_level level, const char *l
 void ly_log_add_sink(ly_log_sink_fn fn, void *arg);
 void ly_log_remove_sink(ly_log_sink_fn fn, void *arg);
 
+/*
+ * Also copy the text of every error and warning this thread logs into buf
+ * (one line each) until called again with the previous value, which it
+ * returns.  The loader wraps a module's load() and reload() with it, so
+ * `module reload x` shows the module's own reason ("x.conf:3: ...").
+ */
+struct ly_buf *ly_log_capture(struct ly_buf *buf);
+
 /* Register logger reload|rotate|show channels|set level, core set verbose|debug. */
 int ly_log_cli_register(void);
 

@@ -1,7 +1,7 @@
 # A reload whose files fail to parse names file and line and keeps the
 # running configuration; the daemon goes on.
 lyre_system
-expect_errors 'hello\.conf|logger\.conf|modules\.conf'
+expect_errors 'hello\.conf|logger\.conf|reload failed'
 lyre_start || exit 1
 
 check "the greeting comes from hello.conf" cli_has "hello Alice" "^Hello, Alice!"

@@ -19,7 +19,7 @@ tmux send-keys -t lyre 'module unload app_h' Tab
 check "tab completes a module name" wait_for bash -c "tmux capture-pane -p -t lyre | grep -q 'module unload app_hello'"
 tmux send-keys -t lyre C-u
 tmux send-keys -t lyre Up
-check "history recalls the last command" wait_for bash -c "tmux capture-pane -p -t lyre | tail -3 | grep -q 'core show version'"
+check "history recalls the last command" wait_for bash -c "tmux capture-pane -p -t lyre | grep -v '^\s*$' | tail -1 | grep -q 'CLI> core show version'"
 tmux send-keys -t lyre C-u
 lyre_cli "module reload app_hello" >/dev/null
 check "log lines from the daemon appear in the console" \
