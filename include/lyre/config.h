@@ -15,6 +15,7 @@
  *   #exec ...                 refused with an error (Lyre runs no programs
  *                             from config files)
  *
+ * Section and entry names compare case-insensitively, as in Asterisk.
  * Every entry remembers the file and line it came from, and every parse
  * error names file:line.  Parsing never changes running state: a module
  * parses into a new struct ly_config and swaps it in only when the parse
