@@ -23,7 +23,7 @@ if [ "${LYRE_BENCH_INNER:-}" != 1 ]; then
 	work=$(mktemp -d -t lyre-bench.XXXXXX)
 	make -s -C "$b" install DESTDIR="$work/stage" >/dev/null
 	eval "$(make -s -C "$b" print-dirs)"
-	export LYRE_BENCH_INNER=1 BIN=$work/stage$sbindir/lyre MODDIR=$work/stage$moduledir WORK=$work
+	export LYRE_BENCH_INNER=1 BIN=$work/stage$sbindir/lyre MODDIR=$work/stage$moduledir DOCDIR=$work/stage$xmldocdir WORK=$work
 	"$top/tests/integration/bin/netns-run" "$0" "$runs"
 	rc=$?; rm -rf "$work"; exit $rc
 fi
@@ -32,7 +32,7 @@ etc=$WORK/etc
 mkdir -p "$etc"
 cp "$top"/dialplans/office/*.conf "$etc"/
 sed -i '/^\[directories\]/,/^\[/{/^;/d}' "$etc/lyre.conf"
-sed -i "s|^\[directories\]|[directories]\nmoduledir = $MODDIR\nsounddir = $top/sounds\nspooldir = $WORK/spool\nstatedir = $WORK/state\nlogdir = $WORK/log\nrundir = $WORK/run|" "$etc/lyre.conf"
+sed -i "s|^\[directories\]|[directories]\nmoduledir = $MODDIR\nsounddir = $top/sounds\nspooldir = $WORK/spool\nstatedir = $WORK/state\nlogdir = $WORK/log\nrundir = $WORK/run\ndocdir = $DOCDIR|" "$etc/lyre.conf"
 
 stop() {
 	local pid; pid=$(cat "$WORK/run/lyre.pid")

@@ -70,6 +70,8 @@ struct ly_channel {
 	/* Write translation, touched only by the driving thread. */
 	struct ly_trans_path *write_path;
 	const struct ly_format *write_path_src;
+	struct datastore *datastores;
+	char language[16];
 };
 
 static pthread_mutex_t chans_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -174,12 +176,30 @@ static void queue_free(struct ly_frame *f)
 	}
 }
 
+struct datastore {
+	struct datastore *next;
+	const struct ly_datastore_info *info;
+	void *data;
+};
+
+static void datastores_free(struct datastore *d)
+{
+	while (d) {
+		struct datastore *next = d->next;
+		if (d->info->destroy)
+			d->info->destroy(d->data);
+		free(d);
+		d = next;
+	}
+}
+
 static void chan_destroy(void *obj)
 {
 	struct ly_channel *c = obj;
 
 	ly_debug(1, "Destroying channel '%s' (%s)", c->name, c->uniqueid);
 	ly_trans_path_free(c->write_path);
+	datastores_free(c->datastores);
 	queue_free(c->q_head);
 	vars_free(c->vars);
 	free(c->cid_name);
@@ -810,4 +830,106 @@ void ly_chan_registry_free(void)
 	pthread_mutex_lock(&techs_lock);
 	ly_ptrvec_free(&techs);
 	pthread_mutex_unlock(&techs_lock);
+}
+
+/* ---- Datastores and language ---- */
+
+static struct datastore *datastore_lookup(const struct ly_channel *c,
+					  const struct ly_datastore_info *info)
+{
+	for (struct datastore *d = c->datastores; d; d = d->next)
+		if (d->info == info)
+			return d;
+	return NULL;
+}
+
+int ly_chan_datastore_add(struct ly_channel *c, const struct ly_datastore_info *info, void *data)
+{
+	struct datastore *d;
+
+	pthread_mutex_lock(&c->lock);
+	if (datastore_lookup(c, info)) {
+		pthread_mutex_unlock(&c->lock);
+		return EEXIST;
+	}
+	d = ly_calloc(1, sizeof(*d));
+	d->info = info;
+	d->data = data;
+	d->next = c->datastores;
+	c->datastores = d;
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+void *ly_chan_datastore_find(const struct ly_channel *c, const struct ly_datastore_info *info)
+{
+	struct ly_channel *mc = (struct ly_channel *)c;
+	struct datastore *d;
+
+	pthread_mutex_lock(&mc->lock);
+	d = datastore_lookup(c, info);
+	pthread_mutex_unlock(&mc->lock);
+	return d ? d->data : NULL;
+}
+
+void *ly_chan_datastore_remove(struct ly_channel *c, const struct ly_datastore_info *info)
+{
+	void *data = NULL;
+
+	pthread_mutex_lock(&c->lock);
+	for (struct datastore **pp = &c->datastores; *pp; pp = &(*pp)->next) {
+		if ((*pp)->info == info) {
+			struct datastore *d = *pp;
+			*pp = d->next;
+			data = d->data;
+			free(d);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return data;
+}
+
+void ly_chan_datastore_inherit(const struct ly_channel *parent, struct ly_channel *child)
+{
+	struct ly_channel *mp = (struct ly_channel *)parent;
+	struct datastore *copies = NULL;
+
+	/* Duplicate under the parent's lock, attach under the child's: never
+	 * both at once (see the lock rules at the top of this file). */
+	pthread_mutex_lock(&mp->lock);
+	for (struct datastore *d = mp->datastores; d; d = d->next) {
+		if (!d->info->duplicate)
+			continue;
+		struct datastore *copy = ly_calloc(1, sizeof(*copy));
+		copy->info = d->info;
+		copy->data = d->info->duplicate(d->data);
+		copy->next = copies;
+		copies = copy;
+	}
+	pthread_mutex_unlock(&mp->lock);
+	while (copies) {
+		struct datastore *next = copies->next;
+		if (ly_chan_datastore_add(child, copies->info, copies->data) && copies->info->destroy)
+			copies->info->destroy(copies->data);
+		free(copies);
+		copies = next;
+	}
+}
+
+const char *ly_chan_language(const struct ly_channel *c, char *buf, size_t len)
+{
+	struct ly_channel *mc = (struct ly_channel *)c;
+
+	pthread_mutex_lock(&mc->lock);
+	ly_strlcpy(buf, c->language[0] ? c->language : "en", len);
+	pthread_mutex_unlock(&mc->lock);
+	return buf;
+}
+
+void ly_chan_set_language(struct ly_channel *c, const char *language)
+{
+	pthread_mutex_lock(&c->lock);
+	ly_strlcpy(c->language, language ? language : "", sizeof(c->language));
+	pthread_mutex_unlock(&c->lock);
 }

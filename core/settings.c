@@ -25,6 +25,7 @@ static void free_dirs(struct ly_dirs *d)
 	free((char *)d->statedir);
 	free((char *)d->logdir);
 	free((char *)d->rundir);
+	free((char *)d->docdir);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -74,6 +75,7 @@ static int read_directories(const struct ly_cfg_section *s, const char *confdir,
 		{ "statedir", offsetof(struct ly_dirs, statedir) },
 		{ "logdir", offsetof(struct ly_dirs, logdir) },
 		{ "rundir", offsetof(struct ly_dirs, rundir) },
+		{ "docdir", offsetof(struct ly_dirs, docdir) },
 	};
 
 	for (const struct ly_cfg_var *v = s->vars; v; v = v->next) {
@@ -85,7 +87,7 @@ static int read_directories(const struct ly_cfg_section *s, const char *confdir,
 		if (i == LY_ARRAY_LEN(keys)) {
 			snprintf(err->msg, sizeof(err->msg),
 				 "%s:%d: unknown directory '%s' (known: moduledir, sounddir, "
-				 "spooldir, statedir, logdir, rundir)", v->file, v->line, v->name);
+				 "spooldir, statedir, logdir, rundir, docdir)", v->file, v->line, v->name);
 			return EINVAL;
 		}
 		const char **slot = (const char **)((char *)&out->dirs + keys[i].offset);
@@ -109,6 +111,20 @@ static int read_level(const struct ly_cfg_var *v, int *out, struct ly_cfg_error 
 	return 0;
 }
 
+static int read_count(const struct ly_cfg_var *v, long min, long max, unsigned *out,
+		      struct ly_cfg_error *err)
+{
+	long n;
+
+	if (ly_parse_int(v->value, min, max, &n)) {
+		snprintf(err->msg, sizeof(err->msg), "%s:%d: %s must be a number %ld-%ld, not '%s'",
+			 v->file, v->line, v->name, min, max, v->value);
+		return EINVAL;
+	}
+	*out = (unsigned)n;
+	return 0;
+}
+
 static int read_option(const struct ly_cfg_var *v, struct ly_settings *out,
 		       struct ly_cfg_error *err)
 {
@@ -128,6 +144,10 @@ static int read_option(const struct ly_cfg_var *v, struct ly_settings *out,
 		out->rungroup = v->value[0] ? ly_strdup(v->value) : NULL;
 		return 0;
 	}
+	if (ly_strcaseeq(v->name, "maxpriorities"))
+		return read_count(v, 100, 100000000, &out->maxpriorities, err);
+	if (ly_strcaseeq(v->name, "maxgosubdepth"))
+		return read_count(v, 1, 100000, &out->maxgosubdepth, err);
 	if (ly_strcaseeq(v->name, "maxcalls")) {
 		if (ly_parse_int(v->value, 0, 1000000, &n)) {
 			snprintf(err->msg, sizeof(err->msg),
@@ -163,6 +183,9 @@ static void set_defaults(struct ly_settings *s, const char *confdir)
 	s->dirs.statedir = ly_strdup(LY_DEFAULT_STATEDIR);
 	s->dirs.logdir = ly_strdup(LY_DEFAULT_LOGDIR);
 	s->dirs.rundir = ly_strdup(LY_DEFAULT_RUNDIR);
+	s->dirs.docdir = ly_strdup(LY_DEFAULT_DOCDIR);
+	s->maxpriorities = 100000;
+	s->maxgosubdepth = 500;
 }
 
 static int apply_file(const struct ly_config *cfg, const char *confdir,

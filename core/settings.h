@@ -14,6 +14,8 @@ struct ly_settings {
 	int verbose;		/* [options] verbose */
 	int debug;		/* [options] debug */
 	unsigned maxcalls;	/* [options] maxcalls, 0 = no limit */
+	unsigned maxpriorities;	/* [options] priorities one call may run (loop guard) */
+	unsigned maxgosubdepth;	/* [options] nested Gosub calls allowed */
 };
 
 /*

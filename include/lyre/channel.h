@@ -183,4 +183,25 @@ struct ly_channel *ly_chan_find(const char *name);
 void ly_chan_foreach(void (*fn)(struct ly_channel *c, void *arg), void *arg);
 unsigned ly_chan_count(void);
 
+/* ---- Datastores: per-channel state owned by one subsystem ----
+ * (the Gosub stack, While loops, a module's per-call data).  The channel
+ * destroys remaining datastores when it is destroyed. */
+struct ly_datastore_info {
+	const char *type;			/* "gosub", unique per kind */
+	void (*destroy)(void *data);		/* may be NULL */
+	/* Copy for a channel this one creates (inheritance); NULL: not inherited. */
+	void *(*duplicate)(const void *data);
+};
+/* 0, or EEXIST when c already has a datastore of this info. */
+int ly_chan_datastore_add(struct ly_channel *c, const struct ly_datastore_info *info, void *data);
+void *ly_chan_datastore_find(const struct ly_channel *c, const struct ly_datastore_info *info);
+/* Detach and return the data without destroying it (NULL if none). */
+void *ly_chan_datastore_remove(struct ly_channel *c, const struct ly_datastore_info *info);
+/* Give child a duplicate of each of parent's datastores that has one. */
+void ly_chan_datastore_inherit(const struct ly_channel *parent, struct ly_channel *child);
+
+/* Language for prompts (CHANNEL(language)); default "en". */
+const char *ly_chan_language(const struct ly_channel *c, char *buf, size_t len);
+void ly_chan_set_language(struct ly_channel *c, const char *language);
+
 #endif

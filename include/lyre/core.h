@@ -16,6 +16,7 @@ struct ly_dirs {
 	const char *statedir;
 	const char *logdir;
 	const char *rundir;	/* console socket and pid file */
+	const char *docdir;	/* the XML documentation of applications and functions */
 };
 
 const struct ly_dirs *ly_dirs(void);

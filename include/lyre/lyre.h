@@ -18,5 +18,8 @@
 #include "channel.h"
 #include "app.h"
 #include "core.h"
+#include "pbx.h"
+#include "timing.h"
+#include "db.h"
 
 #endif

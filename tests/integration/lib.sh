@@ -5,7 +5,7 @@
 #   TEST_DIR     the test's folder in the source tree (its configs, scenarios)
 #   SRC_TOP      the source tree
 #   LYRE_BIN     the staged (make install DESTDIR=...) lyre binary
-#   LYRE_MODULEDIR, LYRE_INCLUDEDIR, LYRE_PKGCONFIGDIR, LYRE_STAGE_PREFIX
+#   LYRE_MODULEDIR, LYRE_DOCDIR, LYRE_INCLUDEDIR, LYRE_PKGCONFIGDIR, LYRE_STAGE_PREFIX
 #   PORT_BASE    the first of 100 ports reserved for this test
 # and runs the test inside its own network namespace (loopback only).
 #
@@ -66,7 +66,7 @@ lyre_system() {
 	# Per-test module folder: the staged modules plus whatever the test adds.
 	for m in "$LYRE_MODULEDIR"/*.so; do ln -sf "$m" "$T/modules/"; done
 	local tmp; tmp=$(mktemp)
-	grep -v -E '^\s*(moduledir|sounddir|spooldir|statedir|logdir|rundir)\s*=' \
+	grep -v -E '^\s*(moduledir|sounddir|spooldir|statedir|logdir|rundir|docdir)\s*=' \
 		"$ETC/lyre.conf" 2>/dev/null | sed '/^\[directories\]/d' > "$tmp"
 	{
 		echo "[directories]"
@@ -76,6 +76,7 @@ lyre_system() {
 		echo "statedir = $T/state"
 		echo "logdir = $T/log"
 		echo "rundir = $T/run"
+		echo "docdir = $LYRE_DOCDIR"
 		cat "$tmp"
 	} > "$ETC/lyre.conf"
 	rm -f "$tmp"
