@@ -1,0 +1,1 @@
+/* core/log_cli.c: being split out of core/log.c */

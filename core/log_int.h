@@ -1,0 +1,1 @@
+/* core/log_int.h */
