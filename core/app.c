@@ -88,10 +88,10 @@ struct ly_app *ly_app_acquire(const char *name)
 
 	pthread_mutex_lock(&reg_lock);
 	app = app_find_locked(name);
-	/* Taken under the lock, so the module cannot be unloaded between the
-	 * lookup and the use count. */
-	if (app)
-		ly_module_ref(app->owner);
+	/* Taken under the lock; a module already unloading refuses it, and its
+	 * application then counts as gone (see ly_module_ref). */
+	if (app && !ly_module_ref(app->owner))
+		app = NULL;
 	pthread_mutex_unlock(&reg_lock);
 	return app;
 }
@@ -160,8 +160,8 @@ struct ly_func *ly_func_acquire(const char *name)
 
 	pthread_mutex_lock(&reg_lock);
 	fn = func_find_locked(name);
-	if (fn)
-		ly_module_ref(fn->owner);
+	if (fn && !ly_module_ref(fn->owner))
+		fn = NULL;
 	pthread_mutex_unlock(&reg_lock);
 	return fn;
 }

@@ -245,9 +245,14 @@ struct ly_channel *ly_chan_alloc(const struct ly_chan_tech *tech, void *tech_pvt
 		ly_warning("Refusing a new %s channel: shutting down", tech ? tech->type : "");
 		return NULL;
 	}
+	if (!ly_module_ref(tech ? tech->owner : NULL)) {
+		ly_warning("Refusing a new %s channel: its module is unloading", tech->type);
+		return NULL;
+	}
 	alert_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (alert_fd < 0) {
 		ly_error("eventfd for a new channel: %s", strerror(errno));
+		ly_module_unref(tech ? tech->owner : NULL);
 		return NULL;
 	}
 	c = ly_obj_alloc(sizeof(*c), chan_destroy);
@@ -263,7 +268,6 @@ struct ly_channel *ly_chan_alloc(const struct ly_chan_tech *tech, void *tech_pvt
 	c->tech = tech;
 	c->tech_pvt = tech_pvt;
 	c->created_ms = ly_now_ms();
-	ly_module_ref(tech ? tech->owner : NULL);
 
 	pthread_mutex_lock(&chans_lock);
 	ly_ptrvec_push(&chans, c);
@@ -286,9 +290,11 @@ struct ly_channel *ly_chan_request(const char *type, const char *dest,
 	pthread_mutex_lock(&techs_lock);
 	tech = tech_find_locked(type);
 	if (tech) {
-		/* Held while the driver runs, so it cannot be unloaded mid-call. */
+		/* Held while the driver runs, so it cannot be unloaded mid-call;
+		 * a driver that is unloading counts as absent. */
 		owner = tech->owner;
-		ly_module_ref(owner);
+		if (!ly_module_ref(owner))
+			tech = NULL;
 	}
 	pthread_mutex_unlock(&techs_lock);
 	if (!tech || !tech->request) {

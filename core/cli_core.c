@@ -1,6 +1,8 @@
 /* core/cli_core.c - console commands about the daemon itself: version, uptime, settings, threads, stop, reload. */
 #include "config.h"
 
+#include <grp.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -73,6 +75,18 @@ static void print_time(struct ly_cli_args *a, const char *label, time_t t)
 	ly_cli_print(a, "  %-24s %s\n", label, buf);
 }
 
+/* What the process really runs as (lyre.conf, -U/-G or neither). */
+static void print_identity(struct ly_cli_args *a)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	struct group *gr = getgrgid(getegid());
+
+	ly_cli_print(a, "  %-24s %s (%u)\n", "Running as user:", pw ? pw->pw_name : "?",
+		     (unsigned)geteuid());
+	ly_cli_print(a, "  %-24s %s (%u)\n", "Running as group:", gr ? gr->gr_name : "?",
+		     (unsigned)getegid());
+}
+
 static enum ly_cli_result show_settings(struct ly_cli_args *a)
 {
 	const struct ly_settings *s = ly_settings();
@@ -84,8 +98,7 @@ static enum ly_cli_result show_settings(struct ly_cli_args *a)
 	ly_cli_print(a, "  %-24s %s\n", "Version:", PACKAGE_VERSION);
 	ly_cli_print(a, "  %-24s %d.%d\n", "Module API:", LYRE_MODULE_API_MAJOR, LYRE_MODULE_API_MINOR);
 	ly_cli_print(a, "  %-24s %ld\n", "Process id:", (long)getpid());
-	ly_cli_print(a, "  %-24s %s\n", "Running as user:", s->runuser ? s->runuser : "(not set)");
-	ly_cli_print(a, "  %-24s %s\n", "Running as group:", s->rungroup ? s->rungroup : "(not set)");
+	print_identity(a);
 	ly_cli_print(a, "  %-24s %d\n", "Verbosity:", ly_log_get_verbose());
 	ly_cli_print(a, "  %-24s %d\n", "Debug level:", ly_log_get_debug());
 	ly_cli_print(a, "  %-24s %u%s\n", "Maximum calls:", s->maxcalls, s->maxcalls ? "" : " (no limit)");

@@ -256,19 +256,31 @@ int ly_trans_cost(const struct ly_format *src, const struct ly_format *dst, unsi
 	return cost > INT_MAX ? INT_MAX : (int)cost;
 }
 
+static void path_release_modules(const struct ly_trans_path *p, unsigned upto)
+{
+	for (unsigned i = 0; i < upto; i++) {
+		ly_module_unref(p->steps[i].t->owner);
+		ly_module_unref(p->steps[i].out_owner);
+	}
+}
+
 /* Each step holds its translator's module and the module of the format it
- * produces, because the frames it makes point at that format. */
-static void path_hold_modules(const struct ly_trans_path *p, bool hold)
+ * produces, because the frames it makes point at that format.  All or
+ * nothing: a module already unloading makes the whole path unavailable. */
+static bool path_hold_modules(const struct ly_trans_path *p)
 {
 	for (unsigned i = 0; i < p->nsteps; i++) {
-		if (hold) {
-			ly_module_ref(p->steps[i].t->owner);
-			ly_module_ref(p->steps[i].out_owner);
-		} else {
+		if (!ly_module_ref(p->steps[i].t->owner)) {
+			path_release_modules(p, i);
+			return false;
+		}
+		if (!ly_module_ref(p->steps[i].out_owner)) {
 			ly_module_unref(p->steps[i].t->owner);
-			ly_module_unref(p->steps[i].out_owner);
+			path_release_modules(p, i);
+			return false;
 		}
 	}
+	return true;
 }
 
 static void path_destroy_states(struct ly_trans_path *p, unsigned upto)
@@ -321,7 +333,8 @@ struct ly_trans_path *ly_trans_path_new(const struct ly_format *src, const struc
 	}
 	/* Take the use counts before dropping the lock, so no module can go
 	 * between finding its translator and holding it. */
-	path_hold_modules(p, true);
+	if (n && !path_hold_modules(p))
+		n = 0;
 	pthread_mutex_unlock(&reg_lock);
 	if (!n) {
 		ly_debug(1, "No translation path from %s to %s", src->name, dst->name);
@@ -329,7 +342,7 @@ struct ly_trans_path *ly_trans_path_new(const struct ly_format *src, const struc
 		return NULL;
 	}
 	if (path_init_states(p) != 0) {
-		path_hold_modules(p, false);
+		path_release_modules(p, p->nsteps);
 		free(p);
 		return NULL;
 	}
@@ -341,7 +354,7 @@ void ly_trans_path_free(struct ly_trans_path *p)
 	if (!p)
 		return;
 	path_destroy_states(p, p->nsteps);
-	path_hold_modules(p, false);
+	path_release_modules(p, p->nsteps);
 	free(p);
 }
 

@@ -330,14 +330,39 @@ static int module_start(struct ly_module *m, struct ly_buf *why)
 	return 0;
 }
 
+/* The high bit of `users` marks a module being unloaded; the rest counts. */
+#define MODULE_UNLOADING 0x80000000u
+
+/* Claim an unused module for unloading; false (and nothing changed) when
+ * someone holds it.  From here on ly_module_ref refuses it. */
+static bool module_claim_unused(struct ly_module *m)
+{
+	unsigned expected = 0;
+
+	return atomic_compare_exchange_strong(&m->users, &expected, MODULE_UNLOADING);
+}
+
+/* Registrations go first, so nothing can find the module's applications
+ * or technologies while its unload() frees what they use. */
 static void module_stop(struct ly_module *m, struct ly_buf *why)
 {
 	list_remove(m);
+	remove_tracked(m);
 	if (m->info->unload)
 		m->info->unload(m);
-	remove_tracked(m);
 	say(why, LY_LOG_NOTICE, "Unloaded %s (%s)", m->name, description_of(m));
 	module_close(m);
+}
+
+/* At shutdown a module some thread still runs (a channel that outlived the
+ * wait) loses its registrations, but its code stays mapped: closing it
+ * would crash that thread instead of letting the process end. */
+static void module_abandon(struct ly_module *m)
+{
+	list_remove(m);
+	remove_tracked(m);
+	ly_warning("%s still has %u user%s at shutdown; leaving it loaded", m->name,
+		   ly_module_usecount(m), ly_module_usecount(m) == 1 ? "" : "s");
 }
 
 /*
@@ -601,15 +626,15 @@ int ly_module_unload(const char *arg, struct ly_buf *why)
 
 	if (!m)
 		return ENOENT;
-	users = ly_module_usecount(m);
-	if (users) {
-		say(why, LY_LOG_WARNING, "%s is in use (%u user%s)", m->name, users,
-		    users == 1 ? "" : "s");
-		return EBUSY;
-	}
 	dependent = first_dependent(m);
 	if (dependent) {
 		say(why, LY_LOG_WARNING, "%s is needed by %s", m->name, dependent->name);
+		return EBUSY;
+	}
+	if (!module_claim_unused(m)) {
+		users = ly_module_usecount(m);
+		say(why, LY_LOG_WARNING, "%s is in use (%u user%s)", m->name, users,
+		    users == 1 ? "" : "s");
 		return EBUSY;
 	}
 	module_stop(m, why);
@@ -672,7 +697,7 @@ static int conf_entry(struct modules_conf *mc, const struct ly_cfg_var *v)
 	struct names *list = NULL;
 	char *name;
 
-	if (!strcmp(v->name, "autoload")) {
+	if (ly_strcaseeq(v->name, "autoload")) {
 		if (!ly_true(v->value) && !ly_false(v->value)) {
 			ly_error("%s:%d: autoload must be yes or no, not \"%s\"",
 				 v->file, v->line, v->value);
@@ -681,11 +706,11 @@ static int conf_entry(struct modules_conf *mc, const struct ly_cfg_var *v)
 		mc->autoload = ly_true(v->value);
 		return 0;
 	}
-	if (!strcmp(v->name, "preload"))
+	if (ly_strcaseeq(v->name, "preload"))
 		list = &mc->preload;
-	else if (!strcmp(v->name, "load") || !strcmp(v->name, "require"))
+	else if (ly_strcaseeq(v->name, "load") || ly_strcaseeq(v->name, "require"))
 		list = &mc->load;	/* a required module loads like any other */
-	else if (!strcmp(v->name, "noload"))
+	else if (ly_strcaseeq(v->name, "noload"))
 		list = &mc->noload;
 	if (!list) {
 		ly_warning("%s:%d: unknown option \"%s\" ignored", v->file, v->line, v->name);
@@ -697,7 +722,7 @@ static int conf_entry(struct modules_conf *mc, const struct ly_cfg_var *v)
 		return EINVAL;
 	}
 	names_add(list, name);
-	if (!strcmp(v->name, "require"))
+	if (ly_strcaseeq(v->name, "require"))
 		names_add(&mc->require, name);
 	free(name);
 	return 0;
@@ -832,15 +857,13 @@ void ly_loader_shutdown(void)
 {
 	while (loader.head) {
 		struct ly_module *last = loader.head;
-		unsigned users;
 
 		while (last->next)
 			last = last->next;
-		users = ly_module_usecount(last);
-		if (users)
-			ly_warning("%s still has %u user%s at shutdown", last->name, users,
-				   users == 1 ? "" : "s");
-		module_stop(last, NULL);
+		if (module_claim_unused(last))
+			module_stop(last, NULL);
+		else
+			module_abandon(last);
 	}
 	ly_loader_cli_unregister();
 	if (loader.ltdl_ready)
@@ -895,16 +918,24 @@ const char *ly_module_name(const struct ly_module *mod)
 	return mod ? mod->name : "core";
 }
 
-void ly_module_ref(struct ly_module *mod)
+bool ly_module_ref(struct ly_module *mod)
 {
-	if (mod)
-		atomic_fetch_add(&mod->users, 1);
+	unsigned v;
+
+	if (!mod)
+		return true;
+	v = atomic_load(&mod->users);
+	do {
+		if (v & MODULE_UNLOADING)
+			return false;
+	} while (!atomic_compare_exchange_weak(&mod->users, &v, v + 1));
+	return true;
 }
 
 void ly_module_unref(struct ly_module *mod)
 {
-	if (mod && atomic_fetch_sub(&mod->users, 1) == 0) {
-		/* An unbalanced unref; undo it rather than wrap to 4 billion users. */
+	if (mod && (atomic_fetch_sub(&mod->users, 1) & ~MODULE_UNLOADING) == 0) {
+		/* An unbalanced unref; undo it rather than wrap to 2 billion users. */
 		atomic_fetch_add(&mod->users, 1);
 		ly_error("%s: use count released more often than taken", mod->name);
 	}
@@ -912,8 +943,9 @@ void ly_module_unref(struct ly_module *mod)
 
 unsigned ly_module_usecount(const struct ly_module *mod)
 {
-	return mod ? atomic_load(&((struct ly_module *)mod)->users) : 0;
+	return mod ? atomic_load(&((struct ly_module *)mod)->users) & ~MODULE_UNLOADING : 0;
 }
+
 
 void ly_module_track(struct ly_module *owner, void *item, ly_unregister_fn remove)
 {

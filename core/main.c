@@ -336,16 +336,19 @@ static void hang_up_all(struct ly_channel *c, void *arg)
 	ly_chan_softhangup(c, LY_CAUSE_NORMAL_CLEARING);
 }
 
-/* Give channel threads a moment to hang up before their modules go. */
-static void wait_for_channels(void)
+/* Give channel threads a moment to hang up before their modules go.
+ * False when some are still there after 3 s. */
+static bool wait_for_channels(void)
 {
 	uint64_t until = ly_now_ms() + 3000;
 
 	ly_chan_foreach(hang_up_all, NULL);
 	while (ly_chan_count() > 0 && ly_now_ms() < until)
 		usleep(10000);
-	if (ly_chan_count() > 0)
-		ly_warning("%u channels still up at exit", ly_chan_count());
+	if (ly_chan_count() == 0)
+		return true;
+	ly_warning("%u channels still up at exit", ly_chan_count());
+	return false;
 }
 
 static void stop_core(struct ly_loop *loop, struct console_thread *con)
@@ -353,15 +356,20 @@ static void stop_core(struct ly_loop *loop, struct console_thread *con)
 	ly_console_server_stop();
 	if (con->started)
 		pthread_join(con->tid, NULL);
-	wait_for_channels();
+	bool all_gone = wait_for_channels();
+
 	ly_loader_shutdown();
 	ly_media_core_shutdown();
 	ly_cli_shutdown();
 	if (pidfile_written)
 		unlink(ly_settings_pidfile());
 	ly_notice("Lyre ending");
-	ly_main_loop_set(NULL);
-	ly_loop_free(loop);
+	/* A channel thread that outlived the wait may still hand work to the
+	 * loop: leave it allocated (the process is ending anyway). */
+	if (all_gone) {
+		ly_main_loop_set(NULL);
+		ly_loop_free(loop);
+	}
 }
 
 static int serve(const struct options *o, struct ly_loop *loop, int *ready_fd)

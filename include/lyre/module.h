@@ -68,8 +68,15 @@ const char *ly_module_name(const struct ly_module *mod);
  * channel holds one on its technology's module, a translation path on its
  * codecs' modules, and so on.  `mod` may be NULL (the core), which makes
  * these no-ops, so callers need not care who owns a registration.
+ *
+ * ly_module_ref returns false, taking nothing, once the module has begun
+ * to unload: a registry that found the module's item under its lock must
+ * then act as if the item did not exist.  Unload claims the module only
+ * while its count is zero (one atomic step), so a lookup either holds the
+ * module or sees it going — never a module that is freed under it.
  */
-void ly_module_ref(struct ly_module *mod);
+#include <stdbool.h>
+bool ly_module_ref(struct ly_module *mod);
 void ly_module_unref(struct ly_module *mod);
 unsigned ly_module_usecount(const struct ly_module *mod);
 

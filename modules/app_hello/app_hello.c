@@ -101,6 +101,11 @@ static int load(struct ly_module *self)
 	rc = ly_app_register(self, &hello_app);
 	if (!rc)
 		rc = ly_cli_register(self, &hello_command);
+	if (rc) {
+		/* unload() is not called after a failed load: free what it would. */
+		free(greeting);
+		greeting = NULL;
+	}
 	return rc;
 }
 

@@ -20,6 +20,7 @@ check "the console answers at once" lyre_cli "core show uptime"
 LYRE_PID=$(cat "$T/run/lyre.pid")
 check "the pid file names a running process" kill -0 "$LYRE_PID"
 check "the daemon runs as nobody" test "$(stat -c %U /proc/$LYRE_PID)" = nobody
+check "core show settings reports the user it runs as" cli_has "core show settings" "Running as user: +nobody"
 check "the console socket belongs to nobody" test "$(stat -c %U "$T/run/lyre.ctl")" = nobody
 check "the console socket is mode 0660" test "$(stat -c %a "$T/run/lyre.ctl")" = 660
 check "the daemon has no controlling terminal" \
