@@ -10,6 +10,7 @@
 #include "lyre/module.h"
 #include "lyre/utils.h"
 #include "media_int.h"
+#include "xmldoc.h"
 
 /* Matching is a case-insensitive substring test, as Asterisk's "like". */
 static bool name_like(const char *name, const char *pattern)
@@ -67,6 +68,20 @@ static const char *owner_name(const struct ly_module *owner)
 	return owner ? ly_module_name(owner) : "core";
 }
 
+/* The one-line synopsis: the module's XML documentation first, then the
+ * text the registration carries. */
+static void print_synopsis(struct ly_cli_args *a, const char *kind, const char *name,
+			   const struct ly_module *owner, const char *fallback)
+{
+	struct ly_buf syn;
+
+	ly_buf_init(&syn);
+	if (!ly_xmldoc_synopsis(kind, name, owner ? ly_module_name(owner) : NULL, &syn))
+		ly_buf_puts(&syn, fallback ? fallback : "");
+	ly_cli_print(a, "%s\n", ly_buf_str(&syn));
+	ly_buf_free(&syn);
+}
+
 static enum ly_cli_result show_applications(struct ly_cli_args *a)
 {
 	struct ly_ptrvec v = { 0 };
@@ -84,7 +99,8 @@ static enum ly_cli_result show_applications(struct ly_cli_args *a)
 
 		if (like && !name_like(app->name, like))
 			continue;
-		ly_cli_print(a, "%25s: %s\n", app->name, app->synopsis ? app->synopsis : "");
+		ly_cli_print(a, "%25s: ", app->name);
+		print_synopsis(a, "application", app->name, app->owner, app->synopsis);
 		shown++;
 	}
 	ly_cli_print(a, "    -= %zu Application%s%s =-\n", shown, shown == 1 ? "" : "s",
@@ -93,14 +109,26 @@ static enum ly_cli_result show_applications(struct ly_cli_args *a)
 	return LY_CLI_SUCCESS;
 }
 
+/* The module's XML documentation when it ships one (Asterisk's layout:
+ * synopsis, description, syntax, arguments, see also); otherwise the
+ * synopsis and description the registration carries. */
 static void print_doc(struct ly_cli_args *a, const char *kind, const char *name,
 		      const char *synopsis, const char *description,
 		      const struct ly_module *owner)
 {
-	ly_cli_print(a, "\n  -= Info about %s '%s' =-\n\n", kind, name);
-	ly_cli_print(a, "[Synopsis]\n%s\n\n", synopsis ? synopsis : "Not available");
-	ly_cli_print(a, "[Description]\n%s\n\n", description ? description : "Not available");
-	ly_cli_print(a, "[Module]\n%s\n", owner_name(owner));
+	struct ly_buf doc;
+
+	ly_buf_init(&doc);
+	if (ly_xmldoc_format(kind, name, owner ? ly_module_name(owner) : NULL, &doc)) {
+		ly_cli_print(a, "%s", ly_buf_str(&doc));
+	} else {
+		ly_cli_print(a, "\n  -= Info about %s '%s' =-\n\n",
+			     strcmp(kind, "application") == 0 ? "Application" : "Function", name);
+		ly_cli_print(a, "[Synopsis]\n%s\n\n", synopsis ? synopsis : "Not available");
+		ly_cli_print(a, "[Description]\n%s\n", description ? description : "Not available");
+	}
+	ly_cli_print(a, "\n[Module]\n%s\n", owner_name(owner));
+	ly_buf_free(&doc);
 }
 
 static enum ly_cli_result show_application(struct ly_cli_args *a)
@@ -137,8 +165,8 @@ static enum ly_cli_result show_functions(struct ly_cli_args *a)
 
 		if (like && !name_like(fn->name, like))
 			continue;
-		ly_cli_print(a, "%-20s %-10s %s\n", fn->name, fn->write ? "read/write" : "read-only",
-			     fn->synopsis ? fn->synopsis : "");
+		ly_cli_print(a, "%-20s %-10s ", fn->name, fn->write ? "read/write" : "read-only");
+		print_synopsis(a, "function", fn->name, fn->owner, fn->synopsis);
 		shown++;
 	}
 	ly_cli_print(a, "%zu %scustom function%s installed.\n", shown, like ? "matching " : "",

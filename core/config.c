@@ -24,13 +24,24 @@
 /*
  * Templates copy their entries, so "[b](a,a)" then "[c](b,b)" and so on
  * doubles the config with each line: without a budget a 40-line file
- * could ask for terabytes.  Real configs (a 100,000-line dialplan, ten
- * thousand endpoints built from templates) stay far below this.  The
- * fuzz build defines a smaller budget so that each run stays fast.
+ * could ask for terabytes.  Repeated #include multiplies the same way
+ * (a file that includes b.conf 100 times, which includes c.conf 100
+ * times), so every entry, every section and every byte read from any
+ * file is charged.  Real configs (a 100,000-line dialplan, ten thousand
+ * endpoints built from templates) stay far below this.  The fuzz build
+ * defines a smaller budget so that each run stays fast.
  */
 #ifndef CFG_MAX_BYTES
 #define CFG_MAX_BYTES ((size_t)128 << 20)
 #endif
+/* Files opened by one parse, counting each #include of the same file:
+ * conf.d/ directories of a few dozen files are normal, thousands are not. */
+#ifndef CFG_MAX_FILES
+#define CFG_MAX_FILES 1000u
+#endif
+/* What malloc adds to each block (its header and rounding): a section is
+ * three blocks, so charging the bare struct would undercount it twice. */
+#define ALLOC_OVERHEAD 16u
 
 /* One file (or buffer) being read; several are open during an #include. */
 struct cfg_src {
@@ -55,7 +66,8 @@ struct cfg_parser {
 	 * NULL for a buffer.  One slot per nesting level plus the top. */
 	char *open[LY_CFG_MAX_INCLUDE_DEPTH + 1];
 	int depth;			/* number of slots in use */
-	size_t bytes;			/* entries stored so far, against CFG_MAX_BYTES */
+	size_t bytes;			/* stored and read so far, against CFG_MAX_BYTES */
+	unsigned opened;		/* files opened so far, against CFG_MAX_FILES */
 };
 
 LY_PRINTF(4, 5)
@@ -104,14 +116,24 @@ static struct ly_cfg_var *var_new(const char *name, const char *value,
 	return v;
 }
 
+/* Add n bytes to the budget; the error names file:line. */
+static int charge_bytes(struct cfg_parser *p, const char *file, int line, size_t n)
+{
+	if (n <= CFG_MAX_BYTES - p->bytes) {
+		p->bytes += n;
+		return 0;
+	}
+	p->bytes = CFG_MAX_BYTES;
+	return cfg_fail(p, file, line,
+			"config larger than %zu MiB (counting template copies and repeated includes)",
+			CFG_MAX_BYTES >> 20);
+}
+
 static int charge(struct cfg_parser *p, const struct cfg_src *src, int line,
 		  const char *name, const char *value)
 {
-	p->bytes += sizeof(struct ly_cfg_var) + strlen(name) + strlen(value) + 2;
-	if (p->bytes <= CFG_MAX_BYTES)
-		return 0;
-	return cfg_fail(p, src->name, line, "config larger than %zu MiB (template copies included)",
-			CFG_MAX_BYTES >> 20);
+	return charge_bytes(p, src->name, line, sizeof(struct ly_cfg_var) + strlen(name) +
+			    strlen(value) + 2 + 3 * ALLOC_OVERHEAD);
 }
 
 static void add_var(struct cfg_parser *p, struct ly_cfg_var *v)
@@ -131,11 +153,17 @@ static void select_section(struct cfg_parser *p, struct ly_cfg_section *s)
 		p->cur_tail = p->cur_tail->next;
 }
 
-static struct ly_cfg_section *section_new(struct cfg_parser *p, const char *name,
-					  const char *file, int line)
+/* The struct, its name and its (empty) template list. */
+static int section_new(struct cfg_parser *p, const char *name, const char *file, int line,
+		       struct ly_cfg_section **sp)
 {
-	struct ly_cfg_section *s = ly_calloc(1, sizeof(*s));
+	struct ly_cfg_section *s;
+	int rc = charge_bytes(p, file, line, sizeof(*s) + strlen(name) + 1 + sizeof(char *) +
+			      3 * ALLOC_OVERHEAD);
 
+	if (rc)
+		return rc;
+	s = ly_calloc(1, sizeof(*s));
 	s->name = ly_strdup(name);
 	s->file = file;
 	s->line = line;
@@ -145,7 +173,8 @@ static struct ly_cfg_section *section_new(struct cfg_parser *p, const char *name
 	else
 		p->cfg->sections = s;
 	p->last = s;
-	return s;
+	*sp = s;
+	return 0;
 }
 
 /* The most recent section of that name: what "[x](+)" or "(x)" written
@@ -160,15 +189,21 @@ static struct ly_cfg_section *find_last_section(const struct ly_config *cfg, con
 	return found;
 }
 
-static void add_template_name(struct ly_cfg_section *s, const char *name)
+static int add_template_name(struct cfg_parser *p, const struct cfg_src *src, int line,
+			     struct ly_cfg_section *s, const char *name)
 {
 	size_t n = 0;
+	int rc = charge_bytes(p, src->name, line, sizeof(char *) + strlen(name) + 1 +
+			      ALLOC_OVERHEAD);
 
+	if (rc)
+		return rc;
 	while (s->templates[n])
 		n++;
 	s->templates = ly_realloc(s->templates, (n + 2) * sizeof(char *));
 	s->templates[n] = ly_strdup(name);
 	s->templates[n + 1] = NULL;
+	return 0;
 }
 
 /*
@@ -197,8 +232,7 @@ static int inherit(struct cfg_parser *p, const struct cfg_src *src, int line,
 		if (v == last)
 			break;
 	}
-	add_template_name(p->cur, tmpl->name);
-	return 0;
+	return add_template_name(p, src, line, p->cur, tmpl->name);
 }
 
 /* ---- [section](options) ---- */
@@ -266,22 +300,26 @@ static int parse_options(struct cfg_parser *p, const struct cfg_src *src, int li
 static int open_section(struct cfg_parser *p, const struct cfg_src *src, int line,
 			const char *name, const struct section_opts *o)
 {
-	if (o->append) {
-		struct ly_cfg_section *s = find_last_section(p->cfg, name);
+	struct ly_cfg_section *s;
+	int rc;
 
+	if (o->append) {
+		s = find_last_section(p->cfg, name);
 		if (!s)
 			return cfg_fail(p, src->name, line,
 					"[%s](+) adds to a section that is not defined before it",
 					name);
 		select_section(p, s);
 	} else {
-		select_section(p, section_new(p, name, src->name, line));
+		rc = section_new(p, name, src->name, line, &s);
+		if (rc)
+			return rc;
+		select_section(p, s);
 	}
 	if (o->is_template)
 		p->cur->is_template = true;
 	for (size_t i = 0; i < o->ntmpl; i++) {
-		int rc = inherit(p, src, line, o->tmpl[i]);
-
+		rc = inherit(p, src, line, o->tmpl[i]);
 		if (rc)
 			return rc;
 	}
@@ -352,7 +390,8 @@ static int parse_entry(struct cfg_parser *p, const struct cfg_src *src, int line
 
 static int parse_text(struct cfg_parser *p, const char *name, const char *text, size_t len);
 
-static int read_whole_file(const char *path, struct ly_buf *out)
+/* EFBIG when the file holds more than `limit` bytes. */
+static int read_whole_file(const char *path, size_t limit, struct ly_buf *out)
 {
 	char chunk[8192];
 	FILE *f = fopen(path, "r");
@@ -361,9 +400,9 @@ static int read_whole_file(const char *path, struct ly_buf *out)
 
 	if (!f)
 		return errno;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && out->len <= CFG_MAX_BYTES)
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && out->len <= limit)
 		ly_buf_append(out, chunk, n);
-	if (out->len > CFG_MAX_BYTES)
+	if (out->len > limit)
 		rc = EFBIG;	/* also stops an #include of /dev/zero */
 	else if (ferror(f))
 		rc = errno ? errno : EIO;
@@ -396,6 +435,27 @@ static int read_failed(struct cfg_parser *p, const struct cfg_src *from, int lin
 	return cfg_fail(p, from->name, line, "cannot read '%s': %s", path, strerror(err));
 }
 
+static int count_open(struct cfg_parser *p, const struct cfg_src *from, int line)
+{
+	if (++p->opened <= CFG_MAX_FILES || !from)
+		return 0;
+	return cfg_fail(p, from->name, line, "more than %u files read through #include",
+			CFG_MAX_FILES);
+}
+
+/* Read one file into data, charging its bytes; 0 or an error set in p. */
+static int read_charged(struct cfg_parser *p, const struct cfg_src *from, int line,
+			const char *path, struct ly_buf *data)
+{
+	int rc = read_whole_file(path, CFG_MAX_BYTES - p->bytes, data);
+
+	if (rc == EFBIG && from)
+		return charge_bytes(p, from->name, line, data->len);
+	if (rc)
+		return read_failed(p, from, line, path, rc);
+	return charge_bytes(p, from ? from->name : path, line, data->len);
+}
+
 /* Read one file; `from` is the including file, NULL for the top one. */
 static int parse_file(struct cfg_parser *p, const struct cfg_src *from, int line,
 		      const char *path)
@@ -407,15 +467,16 @@ static int parse_file(struct cfg_parser *p, const struct cfg_src *from, int line
 	if (!real)
 		return read_failed(p, from, line, path, errno);
 	rc = from ? check_cycle(p, from, line, path, real) : 0;
+	if (!rc)
+		rc = count_open(p, from, line);
 	if (rc) {
 		free(real);
 		return rc;
 	}
 	ly_buf_init(&data);
-	rc = read_whole_file(path, &data);
+	rc = read_charged(p, from, line, path, &data);
 	if (rc) {
 		free(real);
-		rc = read_failed(p, from, line, path, rc);
 	} else {
 		p->open[p->depth++] = real;
 		rc = parse_text(p, intern_file(p, path), ly_buf_str(&data), data.len);
@@ -726,7 +787,10 @@ int ly_config_parse_buffer(const char *confdir, const char *name,
 
 	parser_init(&p, err ? err : &scratch, confdir);
 	p.open[p.depth++] = NULL;	/* a buffer cannot be included again */
-	rc = parse_text(&p, intern_file(&p, name ? name : "(buffer)"), text, len);
+	name = intern_file(&p, name ? name : "(buffer)");
+	rc = charge_bytes(&p, name, 0, len);
+	if (!rc)
+		rc = parse_text(&p, name, text, len);
 	p.depth--;
 	return parser_finish(&p, rc, cfgp);
 }

@@ -28,6 +28,25 @@
 #define OUT_LOG_ROOM (256u * 1024u)
 /* Log bytes queued per client before lines are dropped (and counted). */
 #define LOGQ_MAX (256u * 1024u)
+/* Each console holds a descriptor and up to OUT_MAX of memory; past this
+ * many, new ones are turned away so that a runaway script cannot take
+ * every descriptor the daemon has. */
+#define MAX_CLIENTS 128u
+/* Out of descriptors, accept() fails while the connection stays queued:
+ * the socket would be readable at once again.  Wait this long instead. */
+#define ACCEPT_RETRY_MS 100u
+/* Messages answered per wake-up of one client: a command can take a
+ * while, and one client sending many must not keep the others waiting. */
+#define MSGS_PER_WAKE 16u
+/* The same warning at most this often (a flood would fill the log). */
+#define WARN_INTERVAL_MS 1000u
+
+/* One warning per WARN_INTERVAL_MS; the others are counted. */
+struct rate_limit {
+	uint64_t last_ms;
+	bool warned;
+	unsigned long suppressed;
+};
 
 /*
  * Threads: everything here runs on the loop thread except log_sink, which
@@ -41,6 +60,7 @@ struct console_client {
 	struct ly_buf out;		/* framed bytes not yet sent */
 	size_t out_sent;		/* out.data[0..out_sent) already went */
 	bool want_write;		/* watching for LY_FD_WRITE */
+	bool backlog;			/* whole messages may wait in `in` */
 	struct console_client *next;	/* srv.clients */
 	/* under log_lock */
 	bool subscribed;
@@ -53,7 +73,10 @@ static struct {
 	struct ly_loop *loop;
 	char *path;
 	int listen_fd;
+	uint64_t accept_retry;		/* scheduler entry while accepting is paused */
 	struct console_client *clients;
+	unsigned nclients;
+	struct rate_limit accept_warn, refuse_warn;
 	pthread_mutex_t log_lock;
 	int wake_fd;			/* eventfd: log lines are waiting */
 	bool wake_pending;
@@ -100,6 +123,7 @@ static void client_close(struct console_client *c)
 	for (struct console_client **p = &srv.clients; *p; p = &(*p)->next) {
 		if (*p == c) {
 			*p = c->next;
+			srv.nclients--;
 			break;
 		}
 	}
@@ -134,7 +158,9 @@ static int client_flush(struct console_client *c)
 	if (!out_pending(c)) {
 		ly_buf_reset(&c->out);
 		c->out_sent = 0;
-		return watch_write(c, false);
+		/* A socket with room is writable at once: the wake-up that
+		 * brings us back to the messages still waiting. */
+		return watch_write(c, c->backlog);
 	}
 	if (out_pending(c) > OUT_MAX)
 		return ENOBUFS;
@@ -244,28 +270,46 @@ static void handle_message(struct console_client *c, const struct ly_cons_msg *m
 	}
 }
 
-/* Read and answer everything available; 0 or an errno value (close). */
-static int client_read(struct console_client *c)
+/*
+ * Answer at most MSGS_PER_WAKE of the messages already read; 0 or an
+ * errno value (close).  What is left waits for the next wake-up (see
+ * client_flush), so one busy client costs the loop a bounded slice.
+ */
+static int client_answer(struct console_client *c)
 {
 	struct ly_cons_msg m;
-	int rc;
+	unsigned n = 0;
+	int rc = 0;
 
-	for (;;) {
-		rc = ly_cons_reader_fill(&c->in, c->fd);
-		if (rc == EAGAIN)
-			break;
-		if (rc)
-			return rc;
-		while ((rc = ly_cons_reader_next(&c->in, &m)) == 0)
-			handle_message(c, &m);
-		if (rc == EMSGSIZE)
-			ly_warning("Remote console on fd %d sent an oversized frame; closing it", c->fd);
-		if (rc != EAGAIN)
-			return rc;
-		if (out_pending(c) > OUT_MAX)
-			return ENOBUFS;
+	while (n < MSGS_PER_WAKE && (rc = ly_cons_reader_next(&c->in, &m)) == 0) {
+		handle_message(c, &m);
+		n++;
 	}
+	if (n < MSGS_PER_WAKE && rc == EMSGSIZE) {
+		ly_warning("Remote console on fd %d sent an oversized frame; closing it", c->fd);
+		return rc;
+	}
+	c->backlog = n == MSGS_PER_WAKE;
+	if (out_pending(c) > OUT_MAX)
+		return ENOBUFS;
 	return client_flush(c);
+}
+
+/*
+ * One read, not a loop until EAGAIN: a client that keeps writing would
+ * hold the loop and every other console would wait.  epoll is
+ * level-triggered, so unread bytes bring us back.  Nothing is read while
+ * earlier messages still wait for an answer.
+ */
+static int client_read(struct console_client *c)
+{
+	if (!c->backlog) {
+		int rc = ly_cons_reader_fill(&c->in, c->fd);
+
+		if (rc)
+			return rc == EAGAIN ? 0 : rc;
+	}
+	return client_answer(c);
 }
 
 static void on_client(int fd, unsigned events, void *arg)
@@ -277,8 +321,12 @@ static void on_client(int fd, unsigned events, void *arg)
 		client_close(c);
 		return;
 	}
-	if ((events & (LY_FD_READ | LY_FD_ERROR)) && client_read(c))
+	if (events & (LY_FD_READ | LY_FD_ERROR)) {
+		if (client_read(c))
+			client_close(c);
+	} else if (c->backlog && client_answer(c)) {
 		client_close(c);
+	}
 }
 
 static void client_new(int fd)
@@ -300,7 +348,78 @@ static void client_new(int fd)
 	}
 	c->next = srv.clients;
 	srv.clients = c;
+	srv.nclients++;
 	ly_debug(2, "Remote console connected on fd %d", fd);
+}
+
+/* True when this warning may be logged now; *times says how often it
+ * happened since the last one was logged, this time included. */
+static bool rate_allows(struct rate_limit *r, unsigned long *times)
+{
+	uint64_t now = ly_now_ms();
+
+	if (r->warned && now - r->last_ms < WARN_INTERVAL_MS) {
+		r->suppressed++;
+		return false;
+	}
+	r->warned = true;
+	r->last_ms = now;
+	*times = r->suppressed + 1;
+	r->suppressed = 0;
+	return true;
+}
+
+/*
+ * Too many consoles: tell this one why and close it.  A LOG line shows at
+ * an interactive prompt and END ends `lyre -rx` with a failure; both are
+ * one small write into an empty socket buffer, so MSG_DONTWAIT loses
+ * nothing in practice and never blocks the loop.
+ */
+static void client_refuse(int fd)
+{
+	static const uint8_t failed = 1;
+	unsigned long times;
+	struct ly_buf msg;
+	char why[96];
+	int n = snprintf(why, sizeof(why),
+			 "Too many remote consoles are connected (%u); try again later", MAX_CLIENTS);
+
+	ly_buf_init(&msg);
+	ly_cons_encode(&msg, LY_CONS_LOG, why, (size_t)n);
+	ly_cons_encode(&msg, LY_CONS_END, &failed, 1);
+	if (send(fd, msg.data, msg.len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		ly_debug(1, "Could not tell a refused console why: %s", strerror(errno));
+	ly_buf_free(&msg);
+	close(fd);
+	if (rate_allows(&srv.refuse_warn, &times))
+		ly_warning("Refused a remote console: %u are connected already "
+			   "(%lu refused since the last warning)", MAX_CLIENTS, times);
+}
+
+static void on_accept(int fd, unsigned events, void *arg);
+
+static int accept_resume(void *arg)
+{
+	(void)arg;
+	if (srv.listen_fd >= 0 &&
+	    ly_loop_add_fd(srv.loop, srv.listen_fd, LY_FD_READ, on_accept, NULL) != 0)
+		return (int)ACCEPT_RETRY_MS;	/* still short of resources */
+	srv.accept_retry = 0;
+	return 0;
+}
+
+/* Out of descriptors or memory: the pending connection stays queued, so
+ * stop watching the socket for a while rather than spin on it. */
+static void accept_pause(int err)
+{
+	unsigned long times;
+
+	if (rate_allows(&srv.accept_warn, &times))
+		ly_warning("Console socket accept failed: %s (%lu times since the last warning); "
+			   "retrying every %u ms", strerror(err), times, ACCEPT_RETRY_MS);
+	ly_loop_del_fd(srv.loop, srv.listen_fd);
+	srv.accept_retry = ly_sched_add(ly_loop_sched(srv.loop), ACCEPT_RETRY_MS,
+					accept_resume, NULL);
 }
 
 static void on_accept(int fd, unsigned events, void *arg)
@@ -311,11 +430,18 @@ static void on_accept(int fd, unsigned events, void *arg)
 		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (cfd >= 0) {
-			client_new(cfd);
+			if (srv.nclients >= MAX_CLIENTS)
+				client_refuse(cfd);
+			else
+				client_new(cfd);
 			continue;
 		}
 		if (errno == EINTR || errno == ECONNABORTED)
 			continue;
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			accept_pause(errno);
+			return;
+		}
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			ly_warning("Console socket accept failed: %s", strerror(errno));
 		return;
@@ -502,7 +628,12 @@ void ly_console_server_stop(void)
 	if (srv.listen_fd < 0)
 		return;
 	ly_log_remove_sink(log_sink, NULL);
-	ly_loop_del_fd(srv.loop, srv.listen_fd);
+	if (srv.accept_retry) {
+		ly_sched_del(ly_loop_sched(srv.loop), srv.accept_retry);
+		srv.accept_retry = 0;
+	} else {
+		ly_loop_del_fd(srv.loop, srv.listen_fd);
+	}
 	close(srv.listen_fd);
 	srv.listen_fd = -1;
 	pthread_mutex_lock(&srv.log_lock);
@@ -518,6 +649,7 @@ void ly_console_server_stop(void)
 		client_flush(c);
 		client_free(c);
 	}
+	srv.nclients = 0;
 	unlink(srv.path);
 	free(srv.path);
 	srv.path = NULL;

@@ -102,4 +102,11 @@ int dp_init(const char *confdir);
 int dp_reload(struct ly_buf *why);
 void dp_shutdown(void);
 
+/* Like dp_find_exten, but the first matching extension that has `priority`: when
+ * the best match lacks it, Asterisk runs it from a less specific match
+ * (a pattern below a literal).  Use it to find the priority to run. */
+const struct dp_exten *dp_find_exten_prio(const struct dp_plan *plan, const char *context,
+					  const char *exten, const char *cid, int priority,
+					  time_t now, const char **found_context);
+
 #endif

@@ -197,9 +197,31 @@ static void relax_edges_from(struct search *s, size_t u)
 	}
 }
 
+/*
+ * The steps from `from` to `to` in order; 0 when there are more than
+ * MAX_STEPS.  Such a chain means a broken set of translators, and keeping
+ * only part of it would feed the first translator the wrong format.
+ */
+static unsigned unwind_path(const struct search *s, long from, long to,
+			    const struct ly_translator **steps, unsigned *cost)
+{
+	const struct ly_translator *chain[MAX_STEPS];
+	unsigned n = 0;
+
+	for (long v = to; v != from; v = format_index_locked(s->via[v]->src)) {
+		if (n == MAX_STEPS)
+			return 0;
+		chain[n++] = s->via[v];
+	}
+	for (unsigned i = 0; i < n; i++)
+		steps[i] = chain[n - 1 - i];
+	*cost = s->dist[to];
+	return n;
+}
+
 /* Dijkstra over formats (nodes) and translators whose two formats are both
  * registered (edges).  Fills steps in order; returns the step count, or 0
- * when dst cannot be reached.  The sets are a handful of codecs, so the
+ * when dst cannot be reached (or only by more than MAX_STEPS).  The sets are a handful of codecs, so the
  * O(V^2 + V*E) form is simpler and as fast as a heap. */
 static unsigned find_path_locked(const struct ly_format *src, const struct ly_format *dst,
 				 const struct ly_translator **steps, unsigned *cost)
@@ -220,15 +242,8 @@ static unsigned find_path_locked(const struct ly_format *src, const struct ly_fo
 		s.done[u] = true;
 		relax_edges_from(&s, (size_t)u);
 	}
-	if (s.dist[to] != UINT_MAX) {
-		const struct ly_translator *chain[MAX_STEPS];
-
-		for (long v = to; v != from && n < MAX_STEPS; v = format_index_locked(s.via[v]->src))
-			chain[n++] = s.via[v];
-		for (unsigned i = 0; i < n; i++)
-			steps[i] = chain[n - 1 - i];
-		*cost = s.dist[to];
-	}
+	if (s.dist[to] != UINT_MAX)
+		n = unwind_path(&s, from, to, steps, cost);
 	free(s.dist);
 	free(s.via);
 	free(s.done);

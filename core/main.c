@@ -18,14 +18,19 @@
 #include "lyre/lyre.h"
 #include "cli_int.h"
 #include "console.h"
+#include "db_int.h"
+#include "dialplan.h"
 #include "loader.h"
 #include "log.h"
 #include "loop_int.h"
 #include "media_int.h"
+#include "pbx_apps.h"
+#include "pbx_int.h"
 #include "remote.h"
 #include "settings.h"
 #include "shutdown.h"
 #include "threads.h"
+#include "xmldoc.h"
 
 struct options {
 	const char *confdir;
@@ -298,18 +303,30 @@ static int init_core(const struct options *o)
 	ly_log_set_debug(o->debug > s->debug ? o->debug : s->debug);
 	if ((rc = ly_cli_init()) || (rc = ly_cli_core_register()) ||
 	    (rc = ly_log_cli_register()) || (rc = ly_media_core_init()) ||
-	    (rc = ly_loader_init(s->dirs.moduledir)))
+	    (rc = ly_xmldoc_init(s->dirs.docdir)) || (rc = ly_pbx_init()) ||
+	    (rc = ly_pbx_apps_init()) || (rc = ly_loader_init(s->dirs.moduledir))) {
 		ly_error("Core start-up failed: %s", strerror(rc));
-	return rc;
+		return rc;
+	}
+	/* Without a store DB() fails, but calls still work. */
+	if (ly_db_init(s->dirs.statedir))
+		ly_error("The key-value store in %s could not be opened; DB() will fail",
+			 s->dirs.statedir);
+	return 0;
 }
 
-static int load_modules(void)
+/* Modules first, so the dialplan's applications exist when it loads.  A
+ * broken extensions.conf is logged and the daemon runs with an empty plan
+ * until `dialplan reload` succeeds, as Asterisk does. */
+static int load_modules_and_dialplan(void)
 {
 	int rc = ly_loader_load_all(ly_settings()->dirs.confdir);
 
-	if (rc)
+	if (rc) {
 		ly_error("Modules could not be loaded as modules.conf asks; not starting");
-	return rc;
+		return rc;
+	}
+	return dp_init(ly_settings()->dirs.confdir);
 }
 
 /* Log files were opened as root; hand them to the run user so that a
@@ -358,7 +375,12 @@ static void stop_core(struct ly_loop *loop, struct console_thread *con)
 		pthread_join(con->tid, NULL);
 	bool all_gone = wait_for_channels();
 
+	ly_pbx_shutdown();
+	dp_shutdown();
 	ly_loader_shutdown();
+	ly_pbx_apps_shutdown();
+	ly_db_shutdown();
+	ly_xmldoc_shutdown();
 	ly_media_core_shutdown();
 	ly_cli_shutdown();
 	if (pidfile_written)
@@ -392,7 +414,7 @@ static int serve(const struct options *o, struct ly_loop *loop, int *ready_fd)
 	 * Clients that connect early wait until the loop runs. */
 	if ((rc = init_core(o)) == 0 &&
 	    (rc = ly_console_server_start(loop, ly_settings_socket_path(), id.uid, id.gid)) == 0 &&
-	    (rc = load_modules()) == 0 &&
+	    (rc = load_modules_and_dialplan()) == 0 &&
 	    (rc = write_pidfile(ly_settings_pidfile(), &id)) == 0) {
 		chown_log_files(s->dirs.logdir, &id);
 		rc = drop_privileges(&id);

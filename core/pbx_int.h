@@ -42,4 +42,9 @@ const char *ly_pbx_location(const struct ly_channel *c, char *buf, size_t len);
  */
 void ly_pbx_raise_exception(struct ly_channel *c, const char *reason);
 
+/* TIMEOUT(digit) and TIMEOUT(response) of c in milliseconds (defaults
+ * 5000 and 10000), for WaitExten-style applications. */
+int ly_pbx_timeout_digit_ms(const struct ly_channel *c);
+int ly_pbx_timeout_response_ms(const struct ly_channel *c);
+
 #endif

@@ -9,6 +9,7 @@
 #include "lyre/core.h"
 #include "lyre/log.h"
 #include "lyre/loop.h"
+#include "dialplan.h"
 #include "loader.h"
 #include "log.h"
 #include "settings.h"
@@ -130,6 +131,9 @@ int ly_reload_all(struct ly_buf *why)
 		first = rc;
 	}
 	rc = ly_module_reload_all(why);
+	if (rc && !first)
+		first = rc;
+	rc = dp_reload(why);
 	if (rc && !first)
 		first = rc;
 	ly_set_reload_time();

@@ -5,8 +5,10 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -703,6 +705,310 @@ static void test_console_stale_and_busy(void)
 	env_down(&e, false);
 }
 
+/* ---- the console server under abuse ---- */
+
+/* A sink that counts the lines holding `needle`. */
+struct counter {
+	pthread_mutex_t lock;
+	const char *needle;
+	int hits;
+};
+
+static void count_line(void *arg, enum ly_log_level level, const char *line)
+{
+	struct counter *c = arg;
+
+	(void)level;
+	pthread_mutex_lock(&c->lock);
+	if (strstr(line, c->needle))
+		c->hits++;
+	pthread_mutex_unlock(&c->lock);
+}
+
+static int counted(struct counter *c)
+{
+	int n;
+
+	pthread_mutex_lock(&c->lock);
+	n = c->hits;
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	poll(NULL, 0, (int)ms);
+}
+
+/* A command that takes a millisecond, as a busy `core show` might. */
+static enum ly_cli_result handle_nap(struct ly_cli_args *a)
+{
+	(void)a;
+	sleep_ms(1);
+	return LY_CLI_SUCCESS;
+}
+
+static const struct ly_cli_command nap_cmd = {
+	.command = "nap", .summary = "Sleep a millisecond", .handler = handle_nap,
+};
+
+/*
+ * A client that sends "nap" as fast as it can, with a second thread that
+ * throws the replies away so that the server never drops it as too slow.
+ * Its socket buffer holds thousands of naps: seconds of work.
+ */
+struct flooder {
+	int fd;
+	atomic_bool stop;
+	pthread_t writer, reader;
+};
+
+static void *flood_write(void *arg)
+{
+	struct flooder *f = arg;
+	struct ly_buf frames;
+
+	ly_buf_init(&frames);
+	while (frames.len < 16000)
+		ly_cons_encode(&frames, LY_CONS_COMMAND, "nap", 3);
+	while (!atomic_load(&f->stop)) {
+		for (size_t off = 0; off < frames.len;) {
+			ssize_t n = send(f->fd, frames.data + off, frames.len - off, MSG_NOSIGNAL);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				goto out;
+			off += (size_t)n;
+		}
+	}
+out:
+	ly_buf_free(&frames);
+	return NULL;
+}
+
+static void *flood_drain(void *arg)
+{
+	struct flooder *f = arg;
+	char sink[65536];
+
+	while (recv(f->fd, sink, sizeof(sink), 0) > 0)
+		;
+	return NULL;
+}
+
+static bool flood_start(struct flooder *f, const char *path)
+{
+	f->fd = connect_to(path);
+	atomic_init(&f->stop, false);
+	if (f->fd < 0)
+		return false;
+	pthread_create(&f->reader, NULL, flood_drain, f);
+	pthread_create(&f->writer, NULL, flood_write, f);
+	return true;
+}
+
+static void flood_stop(struct flooder *f)
+{
+	atomic_store(&f->stop, true);
+	shutdown(f->fd, SHUT_RDWR);
+	pthread_join(f->writer, NULL);
+	pthread_join(f->reader, NULL);
+	close(f->fd);
+}
+
+/* The flood must not keep a second console from being answered. */
+static void test_console_flood_is_fair(void)
+{
+	struct server_env e;
+	struct flooder f;
+	struct ly_cons_reader r;
+	struct ly_buf out;
+	uint64_t start;
+	int other;
+
+	if (!env_up(&e) || env_start(&e) != 0) {
+		CHECK(!"environment");
+		return;
+	}
+	CHECK_INT(ly_cli_register(NULL, &nap_cmd), 0);
+	CHECK(flood_start(&f, e.path));
+	sleep_ms(50);	/* the server is busy answering the flood */
+	other = connect_to(e.path);
+	ly_cons_reader_init(&r);
+	ly_buf_init(&out);
+	start = ly_now_ms();
+	CHECK_INT(socket_command(other, &r, "echo served", &out), 0);
+	printf("# answered in %llu ms during the flood\n",
+	       (unsigned long long)(ly_now_ms() - start));
+	CHECK_STR(ly_buf_str(&out), "served\n");
+	flood_stop(&f);
+	close(other);
+	ly_cons_reader_free(&r);
+	ly_buf_free(&out);
+	env_down(&e, true);
+}
+
+/* Room for `need` descriptors; false when the hard limit does not allow. */
+static bool have_descriptors(rlim_t need)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return false;
+	if (rl.rlim_cur >= need)
+		return true;
+	if (rl.rlim_max < need)
+		return false;
+	rl.rlim_cur = need;
+	return setrlimit(RLIMIT_NOFILE, &rl) == 0;
+}
+
+/* Connect and run `echo ok`, retrying until the server has room (3 s). */
+static bool served_within_3s(const char *path)
+{
+	for (int i = 0; i < 300; i++) {
+		struct ly_cons_reader r;
+		struct ly_buf out;
+		int fd = connect_to(path), status;
+
+		ly_cons_reader_init(&r);
+		ly_buf_init(&out);
+		status = fd >= 0 ? socket_command(fd, &r, "echo ok", &out) : -1;
+		close(fd);
+		ly_cons_reader_free(&r);
+		ly_buf_free(&out);
+		if (status == 0)
+			return true;
+		sleep_ms(10);
+	}
+	return false;
+}
+
+#define CLIENT_CAP 128
+
+/* Past the cap a console is told why and closed; a freed place is reused. */
+static void test_console_client_cap(void)
+{
+	struct counter warned = { PTHREAD_MUTEX_INITIALIZER, "Refused a remote console", 0 };
+	struct server_env e;
+	struct ly_cons_reader r;
+	struct ly_cons_msg m;
+	struct ly_buf out;
+	int fds[CLIENT_CAP], extra[2], n = 0;
+
+	if (!have_descriptors(2 * CLIENT_CAP + 64)) {
+		printf("# skipped: RLIMIT_NOFILE is too low for %d consoles\n", CLIENT_CAP);
+		return;
+	}
+	if (!env_up(&e) || env_start(&e) != 0) {
+		CHECK(!"environment");
+		return;
+	}
+	ly_log_add_sink(count_line, &warned);
+	ly_buf_init(&out);
+	for (n = 0; n < CLIENT_CAP; n++) {
+		/* A round trip each, so every one is accepted before the next. */
+		fds[n] = connect_to(e.path);
+		ly_cons_reader_init(&r);
+		ly_buf_reset(&out);
+		if (socket_command(fds[n], &r, "echo in", &out) != 0)
+			break;
+		ly_cons_reader_free(&r);
+	}
+	if (n < CLIENT_CAP)
+		ly_cons_reader_free(&r);
+	CHECK_INT(n, CLIENT_CAP);
+	for (int i = 0; i < 2; i++) {
+		extra[i] = connect_to(e.path);
+		ly_cons_reader_init(&r);
+		CHECK_INT(read_any(extra[i], &r, &m), 0);
+		CHECK_INT(m.type, LY_CONS_LOG);
+		CHECK(strstr(m.payload, "Too many remote consoles") != NULL);
+		CHECK_INT(read_any(extra[i], &r, &m), 0);
+		CHECK_INT(m.type, LY_CONS_END);
+		CHECK_INT(read_any(extra[i], &r, &m), EPIPE);
+		ly_cons_reader_free(&r);
+		close(extra[i]);
+	}
+	/* Two refusals within a second: one warning. */
+	CHECK_INT(counted(&warned), 1);
+	close(fds[0]);
+	CHECK(served_within_3s(e.path));
+	for (int i = 1; i < n; i++)
+		close(fds[i]);
+	ly_log_remove_sink(count_line, &warned);
+	ly_buf_free(&out);
+	env_down(&e, true);
+}
+
+static uint64_t cpu_ms(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000u +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000u;
+}
+
+#define FILLERS 512
+
+/* Out of descriptors: no busy loop, one warning, and service resumes. */
+static void test_console_out_of_descriptors(void)
+{
+	struct counter warned = { PTHREAD_MUTEX_INITIALIZER, "Console socket accept failed", 0 };
+	static int filler[FILLERS];
+	struct server_env e;
+	struct rlimit saved, low;
+	int clients[3], nfill = 0;
+	uint64_t cpu_before, cpu_used;
+
+	if (!env_up(&e) || env_start(&e) != 0) {
+		CHECK(!"environment");
+		return;
+	}
+	ly_log_add_sink(count_line, &warned);
+	for (int i = 0; i < 3; i++)
+		clients[i] = socket(AF_UNIX, SOCK_STREAM, 0);
+	getrlimit(RLIMIT_NOFILE, &saved);
+	low = saved;
+	low.rlim_cur = 256;
+	CHECK_INT(setrlimit(RLIMIT_NOFILE, &low), 0);
+	while (nfill < FILLERS && (filler[nfill] = dup(STDIN_FILENO)) >= 0)
+		nfill++;
+	CHECK(nfill < FILLERS);	/* the limit was reached */
+
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	ly_strlcpy(sa.sun_path, e.path, sizeof(sa.sun_path));
+	for (int i = 0; i < 3; i++)
+		CHECK_INT(connect(clients[i], (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cpu_before = cpu_ms();
+	sleep_ms(400);
+	cpu_used = cpu_ms() - cpu_before;
+	printf("# %d accept warnings, %llu ms of CPU in 400 ms\n", counted(&warned),
+	       (unsigned long long)cpu_used);
+	CHECK_INT(counted(&warned), 1);
+	CHECK(cpu_used < 150);
+
+	for (int i = 0; i < nfill; i++)
+		close(filler[i]);
+	setrlimit(RLIMIT_NOFILE, &saved);
+	for (int i = 0; i < 3; i++) {
+		struct ly_cons_reader r;
+		struct ly_buf out;
+
+		ly_cons_reader_init(&r);
+		ly_buf_init(&out);
+		CHECK_INT(socket_command(clients[i], &r, "echo back", &out), 0);
+		CHECK_STR(ly_buf_str(&out), "back\n");
+		ly_cons_reader_free(&r);
+		ly_buf_free(&out);
+		close(clients[i]);
+	}
+	ly_log_remove_sink(count_line, &warned);
+	env_down(&e, true);
+}
+
 TAP_MAIN(
 	TAP(test_register_and_duplicates),
 	TAP(test_longest_match_and_args),
@@ -716,4 +1022,7 @@ TAP_MAIN(
 	TAP(test_proto_socketpair),
 	TAP(test_console_round_trip),
 	TAP(test_console_stale_and_busy),
+	TAP(test_console_flood_is_fair),
+	TAP(test_console_client_cap),
+	TAP(test_console_out_of_descriptors),
 )

@@ -391,9 +391,147 @@ static void test_template_blowup_is_bounded(void)
 		ly_buf_puts(&b, ")");
 	}
 	CHECK_INT(ly_config_parse_buffer(NULL, "buf", b.data, b.len, &cfg, &err), EINVAL);
-	CHECK_STR(err.msg, "buf:5: config larger than 128 MiB (template copies included)");
+	CHECK_STR(err.msg, "buf:5: config larger than 128 MiB (counting template copies and repeated includes)");
 	CHECK(cfg == NULL);
 	ly_buf_free(&b);
+}
+
+/* ---- budgets against repeated #include ---- */
+
+struct fanout {
+	char dir[64];
+	char path[3][128];	/* a.conf includes b.conf, which includes c.conf */
+};
+
+/* a.conf: [top] then `na` includes of b; b.conf: `nb` includes of c. */
+static bool fanout_up(struct fanout *f, int na, int nb, const char *c_text)
+{
+	struct ly_buf text;
+
+	strcpy(f->dir, "/tmp/lyre-cfgfan-XXXXXX");
+	if (!mkdtemp(f->dir)) {
+		CHECK(!"mkdtemp");
+		return false;
+	}
+	for (int i = 0; i < 3; i++)
+		snprintf(f->path[i], sizeof(f->path[i]), "%s/%c.conf", f->dir, 'a' + i);
+	ly_buf_init(&text);
+	ly_buf_puts(&text, "[top]\n");
+	for (int i = 0; i < na; i++)
+		ly_buf_puts(&text, "#include b.conf\n");
+	write_file(f->path[0], ly_buf_str(&text));
+	ly_buf_reset(&text);
+	for (int i = 0; i < nb; i++)
+		ly_buf_puts(&text, "#include c.conf\n");
+	write_file(f->path[1], ly_buf_str(&text));
+	write_file(f->path[2], c_text);
+	ly_buf_free(&text);
+	return true;
+}
+
+static void fanout_down(struct fanout *f)
+{
+	for (int i = 0; i < 3; i++)
+		unlink(f->path[i]);
+	CHECK_INT(rmdir(f->dir), 0);
+}
+
+/* The review's case: 100 x 100 includes of 300 sections was 3 million
+ * sections (676 MB); the count of files opened stops it early. */
+static void test_include_fanout_is_bounded(void)
+{
+	struct ly_cfg_error err;
+	struct ly_config *cfg = NULL;
+	struct ly_buf c;
+	struct fanout f;
+	char expect[256];
+
+	ly_buf_init(&c);
+	for (int i = 0; i < 300; i++)
+		ly_buf_printf(&c, "[s%d]\n", i);
+	if (!fanout_up(&f, 100, 100, ly_buf_str(&c))) {
+		ly_buf_free(&c);
+		return;
+	}
+	CHECK_INT(ly_config_load(f.dir, "a.conf", &cfg, &err), EINVAL);
+	CHECK(cfg == NULL);
+	/* a.conf is file 1; the 10th b.conf is file 911 and its 90th include
+	 * would be file 1001. */
+	snprintf(expect, sizeof(expect), "%s:90: more than 1000 files read through #include",
+		 f.path[1]);
+	CHECK_STR(err.msg, expect);
+
+	/* Below the cap the same files load. */
+	write_file(f.path[0], "[top]\n#include b.conf\n#include b.conf\n");
+	CHECK_INT(ly_config_load(f.dir, "a.conf", &cfg, &err), 0);
+	CHECK(ly_cfg_section(cfg, "s299") != NULL);
+	ly_config_free(cfg);
+	fanout_down(&f);
+	ly_buf_free(&c);
+}
+
+/* Every byte read counts, however often the same file is included. */
+static void test_included_bytes_are_charged(void)
+{
+	struct ly_cfg_error err;
+	struct ly_config *cfg = NULL;
+	struct ly_buf c;
+	struct fanout f;
+	char line[1024], expect[256];
+
+	memset(line, 'x', sizeof(line));
+	line[0] = ';';
+	line[sizeof(line) - 1] = '\n';
+	ly_buf_init(&c);
+	for (int i = 0; i < 1024; i++)	/* 1 MiB of comment */
+		ly_buf_append(&c, line, sizeof(line));
+	ly_buf_puts(&c, "");
+	if (!fanout_up(&f, 10, 16, ly_buf_str(&c))) {
+		ly_buf_free(&c);
+		return;
+	}
+	/* 160 MiB in all: the 128th MiB does not fit beside a.conf and b.conf,
+	 * and it is the 16th include of the 8th b.conf. */
+	CHECK_INT(ly_config_load(f.dir, "a.conf", &cfg, &err), EINVAL);
+	snprintf(expect, sizeof(expect),
+		 "%s:16: config larger than 128 MiB (counting template copies and repeated includes)",
+		 f.path[1]);
+	CHECK_STR(err.msg, expect);
+	CHECK(cfg == NULL);
+	fanout_down(&f);
+	ly_buf_free(&c);
+}
+
+/*
+ * A section costs more to keep than its header costs to read: 100 copies
+ * of 4000 headers of 200 characters read 81 MB, under the budget, but
+ * keep more than 128 MiB.
+ */
+static void test_included_sections_are_charged(void)
+{
+	struct ly_cfg_error err;
+	struct ly_config *cfg = NULL;
+	struct ly_buf c;
+	struct fanout f;
+	char prefix[160], name[201];
+
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	ly_buf_init(&c);
+	for (int i = 0; i < 4000; i++)
+		ly_buf_printf(&c, "[%s]\n", name);
+	if (!fanout_up(&f, 10, 10, ly_buf_str(&c))) {
+		ly_buf_free(&c);
+		return;
+	}
+	CHECK_INT(ly_config_load(f.dir, "a.conf", &cfg, &err), EINVAL);
+	/* at a header of c.conf, or at the #include in b.conf that reads it */
+	snprintf(prefix, sizeof(prefix), "%s/", f.dir);
+	CHECK(strncmp(err.msg, prefix, strlen(prefix)) == 0);
+	CHECK(strstr(err.msg, ": config larger than 128 MiB") != NULL);
+	CHECK(cfg == NULL);
+	fanout_down(&f);
+	ly_buf_free(&c);
 }
 
 /* What a module's reload does: parse into a new config, swap only on success. */
@@ -415,5 +553,6 @@ TAP_MAIN(TAP(test_values_and_comments), TAP(test_object_entries), TAP(test_templ
 	 TAP(test_exec_refused), TAP(test_include_errors), TAP(test_missing_top_file),
 	 TAP(test_include_depth), TAP(test_parse_buffer), TAP(test_buffer_with_confdir),
 	 TAP(test_line_limit), TAP(test_last_value_wins), TAP(test_template_into_itself),
-	 TAP(test_template_blowup_is_bounded),
+	 TAP(test_template_blowup_is_bounded), TAP(test_include_fanout_is_bounded),
+	 TAP(test_included_bytes_are_charged), TAP(test_included_sections_are_charged),
 	 TAP(test_failed_reload_keeps_running_config))

@@ -1,4 +1,4 @@
-/* tests/unit/test_log.c - logger.conf channels, the line format, filtering, sinks, CLI and threads. */
+/* tests/unit/test_log.c - logger.conf channels, syslog, the line format, filtering, sinks, CLI and threads. */
 #include "config.h"
 
 #include <errno.h>
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "lyre/cli.h"
@@ -16,6 +17,7 @@
 #include "lyre/thread.h"
 #include "cli_int.h"
 #include "log.h"
+#include "log_int.h"
 #include "tap.h"
 
 #define THIS_FILE "tests/unit/test_log.c"
@@ -413,6 +415,68 @@ static void test_unopenable_file_is_a_warning(void)
 	collector_free(&con);
 }
 
+static void check_facility(const char *channel, int rc, int want)
+{
+	int facility = -1;
+
+	CHECK_INT(ly_log_syslog_facility(channel, &facility), rc);
+	if (rc == 0)
+		CHECK_INT(facility, want);
+}
+
+static void test_syslog_mapping(void)
+{
+	check_facility("syslog.local0", 0, LOG_LOCAL0);
+	check_facility("SYSLOG.Local7", 0, LOG_LOCAL7);
+	check_facility("syslog.daemon", 0, LOG_DAEMON);
+	check_facility("syslog.auth", 0, LOG_AUTH);
+	check_facility("syslog", 0, LOG_LOCAL0);	/* Asterisk's default */
+	check_facility("syslog.local8", EINVAL, 0);
+	check_facility("syslog.", EINVAL, 0);
+	check_facility("syslogfile", ENOENT, 0);
+	check_facility("messages", ENOENT, 0);
+	CHECK_INT(ly_log_syslog_priority(LY_LOG_ERROR), LOG_ERR);
+	CHECK_INT(ly_log_syslog_priority(LY_LOG_WARNING), LOG_WARNING);
+	CHECK_INT(ly_log_syslog_priority(LY_LOG_NOTICE), LOG_NOTICE);
+	CHECK_INT(ly_log_syslog_priority(LY_LOG_VERBOSE), LOG_INFO);
+	CHECK_INT(ly_log_syslog_priority(LY_LOG_DEBUG), LOG_DEBUG);
+}
+
+/* syslog.<facility> goes to syslog(3), never to a file of that name. */
+static void test_syslog_channel(void)
+{
+	struct ly_cfg_error err = { { 0 } };
+	struct ly_buf out;
+	char path[400];
+
+	CHECK_INT(configure_with("[logfiles]\nmessages => notice\n"
+				 "syslog.local0 => notice,warning,error\n", &err), 0);
+	ly_notice("to syslog and messages");
+	CHECK(file_has("messages", "to syslog and messages"));
+	snprintf(path, sizeof(path), "%s/syslog.local0", logdir);
+	CHECK(access(path, F_OK) != 0);
+	CHECK_INT(ly_cli_init(), 0);
+	CHECK_INT(ly_log_cli_register(), 0);
+	ly_buf_init(&out);
+	CHECK_INT(ly_cli_execute("logger show channels", &out), LY_CLI_SUCCESS);
+	CHECK(strstr(ly_buf_str(&out), "syslog.local0") != NULL);
+	CHECK(strstr(ly_buf_str(&out), "Syslog") != NULL);
+	ly_buf_free(&out);
+	ly_cli_shutdown();
+	/* rotate keeps the syslog channel and still creates no file */
+	CHECK_INT(ly_log_reopen(), 0);
+	ly_warning("after rotate to syslog");
+	CHECK(access(path, F_OK) != 0);
+
+	memset(&err, 0, sizeof(err));
+	CHECK_INT(configure_with("[logfiles]\nmessages => notice\nsyslog.nosuch => error\n", &err),
+		  EINVAL);
+	CHECK(strstr(err.msg, "logger.conf:3") != NULL);
+	CHECK(strstr(err.msg, "syslog.nosuch") != NULL);
+	snprintf(path, sizeof(path), "%s/syslog.nosuch", logdir);
+	CHECK(access(path, F_OK) != 0);
+}
+
 static void test_sink_add_remove(void)
 {
 	struct collector a, b;
@@ -636,6 +700,7 @@ static void remove_tree(const char *dir)
 {
 	static const char *const names[] = {
 		"messages", "messages.1", "full", "everything", "other", "stderr.txt",
+		"syslog.local0", "syslog.nosuch",
 	};
 	char path[400];
 
@@ -666,6 +731,8 @@ static const struct tap_test tests[] = {
 	TAP(test_broken_reload_keeps_channels),
 	TAP(test_missing_conf_is_console_default),
 	TAP(test_unopenable_file_is_a_warning),
+	TAP(test_syslog_mapping),
+	TAP(test_syslog_channel),
 	TAP(test_sink_add_remove),
 	TAP(test_sink_removes_itself),
 	TAP(test_threads_lose_no_line),

@@ -434,6 +434,48 @@ static void test_path_search(void)
 	CHECK_INT(ly_trans_cost(slin16, &wide, NULL), -1);
 }
 
+#define CHAIN_LEN 10
+
+/* c0 -> c1 -> ... -> c9: nine steps, one more than a path may hold. */
+static void test_path_too_long_is_none(void)
+{
+	static struct ly_format fmts[CHAIN_LEN];
+	static struct ly_translator steps[CHAIN_LEN - 1];
+	static char names[CHAIN_LEN][8], tnames[CHAIN_LEN - 1][16];
+	struct ly_trans_path *p;
+	unsigned nsteps = 99;
+	char buf[128];
+
+	for (int i = 0; i < CHAIN_LEN; i++) {
+		snprintf(names[i], sizeof(names[i]), "c%d", i);
+		fmts[i] = (struct ly_format){ .name = names[i], .rate = 8000,
+					      .samples = wide_samples };
+		CHECK_INT(ly_format_register(NULL, &fmts[i]), 0);
+	}
+	for (int i = 0; i < CHAIN_LEN - 1; i++) {
+		snprintf(tnames[i], sizeof(tnames[i]), "c%dtoc%d", i, i + 1);
+		steps[i] = (struct ly_translator){ .name = tnames[i], .src = names[i],
+			.dst = names[i + 1], .cost = 1, .translate = never_called };
+		CHECK_INT(ly_translator_register(NULL, &steps[i]), 0);
+	}
+	CHECK_INT(ly_trans_cost(&fmts[0], &fmts[9], &nsteps), -1);
+	CHECK_INT(nsteps, 0);
+	CHECK(ly_trans_path_new(&fmts[0], &fmts[9]) == NULL);
+	/* Eight steps still make a path, and it starts at the source. */
+	CHECK_INT(ly_trans_cost(&fmts[0], &fmts[8], &nsteps), 8);
+	CHECK_INT(nsteps, 8);
+	p = ly_trans_path_new(&fmts[0], &fmts[8]);
+	CHECK(p != NULL);
+	CHECK_STR(ly_trans_path_describe(p, buf, sizeof(buf)),
+		  "c0 -> c1 -> c2 -> c3 -> c4 -> c5 -> c6 -> c7 -> c8");
+	ly_trans_path_free(p);
+	CHECK_INT(ly_trans_cost(&fmts[1], &fmts[9], &nsteps), 8);
+	for (int i = 0; i < CHAIN_LEN - 1; i++)
+		ly_translator_unregister(&steps[i]);
+	for (int i = 0; i < CHAIN_LEN; i++)
+		ly_format_unregister(&fmts[i]);
+}
+
 static void test_path_holds_modules(void)
 {
 	struct ly_module *g711 = owner_of("ulaw"), *slinmod = owner_of("slin");
@@ -930,6 +972,7 @@ TAP_MAIN(TAP(test_setup_loads_codecs),
 	 TAP(test_alaw_reference),
 	 TAP(test_g711_encode_every_sample),
 	 TAP(test_path_search),
+	 TAP(test_path_too_long_is_none),
 	 TAP(test_path_holds_modules),
 	 TAP(test_tone_through_paths),
 	 TAP(test_channel_basics),
