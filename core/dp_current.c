@@ -45,13 +45,6 @@ static struct dp_plan *swap_current(struct dp_plan *plan)
 
 /* ---- globals ---- */
 
-static void clear_global(const char *name, const char *value, void *arg)
-{
-	(void)value;
-	(void)arg;
-	ly_global_set(name, NULL);
-}
-
 /* Values may use globals set above them ("PATH=${BASE}/x"), as Asterisk
  * substitutes each [globals] line when it loads it. */
 static void set_global(const char *name, const char *value, void *arg)
@@ -64,16 +57,16 @@ static void set_global(const char *name, const char *value, void *arg)
 }
 
 /*
- * clearglobalvars = yes: a reload forgets the globals of the previous
- * file, so a line removed from [globals] is gone.  With no (the default)
- * they stay, and the new file's values overwrite them.
+ * clearglobalvars = yes: a reload forgets every global, those of the old
+ * file and those set while running (Set(GLOBAL(x)=...)), as Asterisk does.
+ * With no (the default) they stay and the new file's values overwrite them.
  */
 static void apply_globals(const struct dp_plan *old, const struct dp_plan *plan)
 {
 	struct ly_buf b;
 
 	if (old && plan->general.clearglobalvars)
-		dp_plan_foreach_global(old, clear_global, NULL);
+		ly_global_clear();
 	ly_buf_init(&b);
 	dp_plan_foreach_global(plan, set_global, &b);
 	ly_buf_free(&b);

@@ -149,8 +149,9 @@ static const char *cid_of(const struct ly_channel *c, char *buf, size_t len)
 bool ly_exten_exists(const char *context, const char *exten, int priority, const char *cid)
 {
 	struct dp_plan *plan = dp_current();
-	const struct dp_exten *e = dp_find_exten(plan, context, exten, cid, ly_pbx_now(), NULL);
-	bool found = e && dp_exten_prio(e, priority);
+	const struct dp_exten *e = dp_find_exten_prio(plan, context, exten, cid, priority,
+						      ly_pbx_now(), NULL);
+	bool found = e != NULL;
 
 	dp_plan_unref(plan);
 	return found;

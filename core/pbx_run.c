@@ -147,6 +147,33 @@ static bool exists(const struct run *r, const char *context, const char *exten)
 
 /* ---- one priority ---- */
 
+/*
+ * Applications an Asterisk dialplan may use that Lyre deliberately lacks,
+ * with the reason, so an administrator porting a dialplan learns what to
+ * change instead of only that something is missing.
+ */
+static const char *why_not_offered(const char *app)
+{
+	static const struct {
+		const char *app;
+		const char *why;
+	} absent[] = {
+		{ "Macro", "; Macro was removed from Asterisk: use Gosub" },
+		{ "MacroExclusive", "; Macro was removed from Asterisk: use Gosub" },
+		{ "MacroIf", "; Macro was removed from Asterisk: use GosubIf" },
+		{ "MacroExit", "; Macro was removed from Asterisk: use Return" },
+		{ "System", "; running shell commands from the dialplan is not offered (security)" },
+		{ "TrySystem", "; running shell commands from the dialplan is not offered (security)" },
+		{ "AGI", "; AGI is not offered" },
+		{ "EAGI", "; AGI is not offered" },
+	};
+
+	for (size_t i = 0; i < LY_ARRAY_LEN(absent); i++)
+		if (ly_strcaseeq(app, absent[i].app))
+			return absent[i].why;
+	return "";
+}
+
 /* Look the application up, substitute, trace, execute: the application's
  * result, 0 to go on.  An unknown application ends the call, with the
  * file:line of the priority naming it. */
@@ -163,8 +190,8 @@ static int run_priority(struct run *r, const struct pos *at, const struct dp_pri
 	}
 	app = ly_app_acquire(p->app);
 	if (!app) {
-		ly_error("%s:%d: No application '%s' (channel %s): hanging up", p->file, p->line,
-			 p->app, ly_chan_name(r->c));
+		ly_error("%s:%d: No application '%s' (channel %s)%s: hanging up", p->file, p->line,
+			 p->app, ly_chan_name(r->c), why_not_offered(p->app));
 		return -1;
 	}
 	location_set(r->st, p);
@@ -324,8 +351,14 @@ static bool step(struct run *r)
 		return go_absolute_timeout(r);
 	pos_get(r->st, &at);
 	plan = dp_current();
-	e = dp_find_exten(plan, at.context, at.exten, cid_of(r->c, cid, sizeof(cid)), ly_pbx_now(),
-			  NULL);
+	cid_of(r->c, cid, sizeof(cid));
+	/* As Asterisk: when the best match lacks this priority, a less
+	 * specific match that has it runs it. */
+	e = dp_find_exten_prio(plan, at.context, at.exten, cid[0] ? cid : NULL, at.priority,
+			       ly_pbx_now(), NULL);
+	if (!e)
+		e = dp_find_exten(plan, at.context, at.exten, cid[0] ? cid : NULL, ly_pbx_now(),
+				  NULL);
 	p = e ? dp_exten_prio(e, at.priority) : NULL;
 	if (!p)
 		go_on = handle_missing(r, plan, e, &at);
@@ -486,7 +519,7 @@ void ly_pbx_shutdown(void)
 	pbx_cli_unregister();
 	pbx_funcs_unregister();
 	pbx_local_unregister();
-	pbx_globals_free();
+	ly_global_clear();
 	ly_pbx_set_trace_hook(NULL, NULL);
 	ly_pbx_trace_set(false);
 }

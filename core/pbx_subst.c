@@ -114,7 +114,9 @@ static const char *lookup(struct subst *s, const char *name, char *buf, size_t l
 	rc = pbx_func_read(s->c, name, buf, len);
 	if (rc == ENOENT) {
 		fname = ly_strndup(name, strcspn(name, "("));
-		subst_warn(s, "No function named", fname);
+		subst_warn(s, ly_strcaseeq(fname, "SHELL")
+			   ? "Not offered, as running shell commands from the dialplan is a security risk:"
+			   : "No function named", fname);
 		free(fname);
 	}
 	return rc ? NULL : buf;

@@ -81,7 +81,7 @@ const char *ly_global_get(const char *name, char *buf, size_t len)
 	return result;
 }
 
-void pbx_globals_free(void)
+void ly_global_clear(void)
 {
 	pthread_rwlock_wrlock(&globals_lock);
 	while (globals) {

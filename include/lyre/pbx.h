@@ -85,6 +85,8 @@ int ly_pbx_var_set(struct ly_channel *c, const char *name, const char *value);
 /* Globals ([globals] in extensions.conf, GLOBAL(), Set with no channel). */
 void ly_global_set(const char *name, const char *value);	/* NULL deletes */
 const char *ly_global_get(const char *name, char *buf, size_t len);
+/* Forget every global (a reload with clearglobalvars = yes). */
+void ly_global_clear(void);
 
 /* Copy parent's inheritable variables (_X once, __X for ever) to child. */
 void ly_chan_inherit_vars(const struct ly_channel *parent, struct ly_channel *child);
