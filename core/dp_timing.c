@@ -290,14 +290,24 @@ int ly_timing_parse(const char *spec, struct ly_timing *t, struct ly_buf *err)
 
 bool ly_timing_match(const struct ly_timing *t, time_t when)
 {
+	char abbr[LY_TZ_ABBR_LEN];
 	struct tm tm;
 	int minute;
 
-	if (dp_tz_localtime(t->tz, when, &tm) != 0)
+	if (dp_tz_localtime(t->tz, when, &tm, abbr, sizeof(abbr)) != 0)
 		return false;
 	if (!(t->months & (1u << tm.tm_mon)) || !(t->mdays & (1u << (tm.tm_mday - 1))) ||
 	    !(t->weekdays & (1u << tm.tm_wday)))
 		return false;
 	minute = tm.tm_hour * 60 + tm.tm_min;
 	return (t->minutes[minute / 64] >> (minute % 64)) & 1;
+}
+
+/* ---- local time in a zone, for modules ---- */
+
+/* Modules may only use the public headers, so the core's zone reader is
+ * offered here rather than copied into each module that needs it. */
+int ly_localtime(const char *zone, time_t when, struct tm *tm, char *abbr, size_t abbrlen)
+{
+	return dp_tz_localtime(zone, when, tm, abbr, abbrlen);
 }

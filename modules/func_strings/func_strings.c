@@ -14,8 +14,6 @@
 
 #include <lyre/lyre.h>
 
-#include "tzfile.h"
-
 /* Room for a variable's value, as Asterisk's VAR_BUF_SIZE. */
 #define VALUE_MAX 4096
 
@@ -584,24 +582,30 @@ static int strftime_read(struct ly_channel *chan, const char *args, char *buf, s
 {
 	char *copy = ly_strdup(args), *argv[3] = { NULL, NULL, NULL };
 	int argc = split_raw(copy, argv, 3);
-	char abbr[16] = "";
+	const char *zone = argc >= 2 ? ly_strstrip(argv[1]) : NULL;
+	char abbr[LY_TZ_ABBR_LEN] = "";
 	struct ly_buf fmt;
 	struct tm tm;
 	time_t secs;
 	long usec;
+	int res;
 
 	when_from_arg(argv[0], &secs, &usec);
-	if (tz_localtime(argc >= 2 ? ly_strstrip(argv[1]) : NULL, secs, &tm, abbr, sizeof(abbr))) {
-		ly_warning("%s: STRFTIME: unknown time zone '%s'; using the local time",
-			   chan_label(chan), argv[1]);
-		localtime_r(&secs, &tm);
+	res = ly_localtime(zone, secs, &tm, abbr, sizeof(abbr));
+	if (res && zone && *zone) {
+		ly_warning("%s: STRFTIME: %s time zone '%s'; using the local time",
+			   chan_label(chan), res == ENOENT ? "unknown" : "invalid", zone);
+		res = ly_localtime(NULL, secs, &tm, abbr, sizeof(abbr));
 	}
-	ly_buf_init(&fmt);
-	expand_fraction(argc == 3 && *argv[2] ? argv[2] : "%c", usec, &fmt);
-	buf[0] = '\0';
-	if (len && format_time(buf, len, ly_buf_str(&fmt), &tm) == 0)
+	if (len)
 		buf[0] = '\0';
-	ly_buf_free(&fmt);
+	if (!res) {
+		ly_buf_init(&fmt);
+		expand_fraction(argc == 3 && *argv[2] ? argv[2] : "%c", usec, &fmt);
+		if (len && format_time(buf, len, ly_buf_str(&fmt), &tm) == 0)
+			buf[0] = '\0';
+		ly_buf_free(&fmt);
+	}
 	free(copy);
 	return 0;
 }

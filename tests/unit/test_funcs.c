@@ -96,6 +96,13 @@ static void test_string_functions(void)
 		{ "${STRFTIME(0,UTC,%Y-%m-%d %H:%M:%S)}", "1970-01-01 00:00:00" },
 		{ "${STRFTIME(1700000000,Europe/Paris,%H:%M %Z)}", "23:13 CET" },
 		{ "${STRFTIME(1690000000,Europe/Paris,%H:%M %Z)}", "06:26 CEST" },
+		{ "${STRFTIME(1690000000,Europe/Paris,%z %Z)}", "+0200 CEST" },
+		{ "${STRFTIME(1700000000,America/New_York,%Y-%m-%d %H:%M:%S %z %Z)}",
+		  "2023-11-14 17:13:20 -0500 EST" },
+		{ "${STRFTIME(1690000000,Asia/Kolkata,%H:%M %z %Z)}", "09:56 +0530 IST" },
+		{ "${STRFTIME(4102444800,Europe/Paris,%Y %H:%M %z %Z)}", "2100 01:00 +0100 CET" },
+		{ "${STRFTIME(1700000000.5,UTC,%S.%3q %z %Z)}", "20.500 +0000 UTC" },
+		{ "${STRFTIME(0,Nowhere/Atlantis,%s)}", "0" },	/* unknown: local time */
 		{ "${STRFTIME(,UTC,%Y-%m-%d)}", "2001-09-09" },	/* the fixed clock */
 	};
 

@@ -1,7 +1,9 @@
-/* tests/unit/test_timing.c - time ranges (lyre/timing.h), zones and the dialplan clock. */
+/* tests/unit/test_timing.c - time ranges and ly_localtime (lyre/timing.h), zones, the dialplan clock. */
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,28 +171,49 @@ static void test_match_zones(void)
 	run_cases(cases, LY_ARRAY_LEN(cases));
 }
 
-/* Compare the zone reader with glibc over 150 years, DST changes included.
- * Changing TZ is safe here: this test is single-threaded. */
+static bool same_tm(const struct tm *a, const struct tm *b)
+{
+	return a->tm_year == b->tm_year && a->tm_mon == b->tm_mon && a->tm_mday == b->tm_mday &&
+	       a->tm_hour == b->tm_hour && a->tm_min == b->tm_min && a->tm_sec == b->tm_sec &&
+	       a->tm_wday == b->tm_wday && a->tm_yday == b->tm_yday &&
+	       a->tm_isdst == b->tm_isdst && a->tm_gmtoff == b->tm_gmtoff &&
+	       strcmp(a->tm_zone, b->tm_zone) == 0;
+}
+
+/* One instant in both readers; TZ is already set to zone. */
+static bool agrees_with_libc(const char *zone, time_t t)
+{
+	char abbr[LY_TZ_ABBR_LEN];
+	struct tm ours, libc;
+
+	if (ly_localtime(zone, t, &ours, abbr, sizeof(abbr)) != 0 || !localtime_r(&t, &libc))
+		return false;
+	if (ours.tm_zone != abbr || !same_tm(&ours, &libc)) {
+		printf("# %s at %lld: %04d-%02d-%02d %02d:%02d:%02d %s %ld dst %d"
+		       " vs libc %02d:%02d:%02d %s %ld dst %d\n", zone, (long long)t,
+		       ours.tm_year + 1900, ours.tm_mon + 1, ours.tm_mday, ours.tm_hour,
+		       ours.tm_min, ours.tm_sec, ours.tm_zone, ours.tm_gmtoff, ours.tm_isdst,
+		       libc.tm_hour, libc.tm_min, libc.tm_sec, libc.tm_zone, libc.tm_gmtoff,
+		       libc.tm_isdst);
+		return false;
+	}
+	return true;
+}
+
+/* Compare the zone reader with glibc from 1880 to 2100 (LMT, every DST
+ * change of the file, then its POSIX rule): the whole struct tm,
+ * abbreviation and offset included.  Changing TZ is safe here: this test
+ * is single-threaded. */
 static void compare_with_libc(const char *zone)
 {
-	time_t from = utc(1950, 1, 1, 0, 0), to = utc(2100, 1, 1, 0, 0);
+	time_t from = utc(1880, 1, 1, 0, 0), to = utc(2100, 1, 1, 0, 0);
 	unsigned mismatches = 0;
 
 	setenv("TZ", zone, 1);
 	tzset();
-	for (time_t t = from; t < to; t += 5 * 86400 + 3 * 3600 + 17 * 60) {
-		struct tm ours, libc;
-
-		if (dp_tz_localtime(zone, t, &ours) != 0 || !localtime_r(&t, &libc) ||
-		    ours.tm_year != libc.tm_year || ours.tm_mon != libc.tm_mon ||
-		    ours.tm_mday != libc.tm_mday || ours.tm_hour != libc.tm_hour ||
-		    ours.tm_min != libc.tm_min || ours.tm_wday != libc.tm_wday) {
-			if (mismatches++ < 3)
-				printf("# %s at %lld: %02d:%02d vs libc %02d:%02d\n", zone,
-				       (long long)t, ours.tm_hour, ours.tm_min, libc.tm_hour,
-				       libc.tm_min);
-		}
-	}
+	for (time_t t = from; t < to; t += 3 * 86400 + 3 * 3600 + 17 * 60 + 13)
+		if (!agrees_with_libc(zone, t) && ++mismatches >= 3)
+			break;
 	CHECK_INT(mismatches, 0);
 	setenv("TZ", "UTC0", 1);
 	tzset();
@@ -201,14 +224,158 @@ static void test_zone_reader_matches_libc(void)
 	static const char *const zones[] = {
 		"Europe/Paris", "America/New_York", "Australia/Sydney", "Asia/Kolkata",
 		"America/Sao_Paulo", "Pacific/Chatham", "Africa/Casablanca", "UTC",
+		"Europe/Dublin",	/* "negative" DST: winter GMT is the summer time */
+		"Asia/Kathmandu", "America/St_Johns", "Europe/Istanbul",	/* "<+03>" rule */
 	};
 
 	for (size_t i = 0; i < LY_ARRAY_LEN(zones); i++)
 		if (have_zone(zones[i]))
 			compare_with_libc(zones[i]);
 	CHECK(!dp_tz_exists(""));
+	CHECK(!dp_tz_exists(NULL));
 	CHECK(!dp_tz_exists("/etc/localtime"));
+	CHECK(!dp_tz_exists("Europe"));
 	CHECK(!dp_tz_exists("Europe/../../../etc/passwd"));
+	dp_tz_cache_clear();
+}
+
+/* "right/" zones count leap seconds; glibc shows an inserted one as
+ * second 60.  Check every second around the one at the end of 2016. */
+static void test_leap_seconds(void)
+{
+	time_t around = utc(2017, 1, 1, 0, 0) + 26;	/* the 27th leap second, 26 before it */
+	unsigned mismatches = 0;
+	char abbr[LY_TZ_ABBR_LEN];
+	struct tm tm;
+
+	if (!have_zone("right/UTC"))
+		return;
+	setenv("TZ", "right/UTC", 1);
+	tzset();
+	for (time_t t = around - 3; t <= around + 3; t++)
+		mismatches += !agrees_with_libc("right/UTC", t);
+	CHECK_INT(mismatches, 0);
+	CHECK_INT(ly_localtime("right/UTC", around, &tm, abbr, sizeof(abbr)), 0);
+	CHECK_INT(tm.tm_hour * 10000 + tm.tm_min * 100 + tm.tm_sec, 235960);
+	/* The process's leap-second TZ must not leak into other zones. */
+	CHECK_INT(ly_localtime("UTC", around, &tm, abbr, sizeof(abbr)), 0);
+	CHECK_INT(tm.tm_hour * 10000 + tm.tm_min * 100 + tm.tm_sec, 26);
+	setenv("TZ", "UTC0", 1);
+	tzset();
+}
+
+/* Known values, independent of glibc: strftime's %z and %Z read tm_gmtoff
+ * and tm_zone, which ly_localtime must fill. */
+static void test_localtime_known(void)
+{
+	static const struct {
+		const char *zone;
+		int y, mon, d, h, min;	/* UTC */
+		const char *want;	/* strftime "%Y-%m-%d %H:%M %z %Z" */
+		int isdst;
+	} cases[] = {
+		{ "Europe/Paris", 2024, 1, 15, 12, 0, "2024-01-15 13:00 +0100 CET", 0 },
+		{ "Europe/Paris", 2024, 7, 1, 12, 0, "2024-07-01 14:00 +0200 CEST", 1 },
+		{ "Europe/Paris", 2150, 7, 1, 12, 0, "2150-07-01 14:00 +0200 CEST", 1 },
+		{ "America/New_York", 2024, 3, 10, 6, 59, "2024-03-10 01:59 -0500 EST", 0 },
+		{ "America/New_York", 2024, 3, 10, 7, 0, "2024-03-10 03:00 -0400 EDT", 1 },
+		{ "Australia/Sydney", 2024, 1, 14, 20, 0, "2024-01-15 07:00 +1100 AEDT", 1 },
+		{ "Asia/Kolkata", 2024, 1, 15, 0, 0, "2024-01-15 05:30 +0530 IST", 0 },
+		{ "America/Sao_Paulo", 2024, 1, 15, 12, 0, "2024-01-15 09:00 -0300 -03", 0 },
+		{ "Europe/Dublin", 2024, 1, 15, 12, 0, "2024-01-15 12:00 +0000 GMT", 1 },
+		{ "Europe/Dublin", 2024, 7, 1, 12, 0, "2024-07-01 13:00 +0100 IST", 0 },
+		{ ":Europe/Paris", 2024, 1, 15, 12, 0, "2024-01-15 13:00 +0100 CET", 0 },
+		{ NULL, 2024, 7, 1, 12, 0, "2024-07-01 12:00 +0000 UTC", 0 },	/* TZ=UTC0 */
+		{ "", 2024, 7, 1, 12, 0, "2024-07-01 12:00 +0000 UTC", 0 },
+	};
+
+	for (size_t i = 0; i < LY_ARRAY_LEN(cases); i++) {
+		char abbr[LY_TZ_ABBR_LEN], got[64] = "";
+		struct tm tm;
+
+		if (cases[i].zone && cases[i].zone[0] && cases[i].zone[0] != ':' &&
+		    !have_zone(cases[i].zone))
+			continue;
+		CHECK_INT(ly_localtime(cases[i].zone, utc(cases[i].y, cases[i].mon, cases[i].d,
+							   cases[i].h, cases[i].min),
+				       &tm, abbr, sizeof(abbr)), 0);
+		strftime(got, sizeof(got), "%Y-%m-%d %H:%M %z %Z", &tm);
+		CHECK_STR(got, cases[i].want);
+		CHECK_INT(tm.tm_isdst, cases[i].isdst);
+	}
+}
+
+static void test_localtime_errors(void)
+{
+	char abbr[LY_TZ_ABBR_LEN], tiny[3];
+	struct tm tm;
+
+	CHECK_INT(ly_localtime("Nowhere/Atlantis", 0, &tm, abbr, sizeof(abbr)), ENOENT);
+	CHECK_INT(ly_localtime("Europe", 0, &tm, abbr, sizeof(abbr)), ENOENT);
+	CHECK_INT(ly_localtime("../../etc/passwd", 0, &tm, abbr, sizeof(abbr)), EINVAL);
+	CHECK_INT(ly_localtime("/etc/localtime", 0, &tm, abbr, sizeof(abbr)), EINVAL);
+	CHECK_INT(ly_localtime("Europe/Paris;rm", 0, &tm, abbr, sizeof(abbr)), EINVAL);
+	CHECK_INT(ly_localtime("UTC", 0, &tm, NULL, 0), EINVAL);
+	CHECK_INT(ly_localtime("UTC", (time_t)1 << 60, &tm, abbr, sizeof(abbr)), EOVERFLOW);
+	/* A short buffer truncates the abbreviation but stays terminated. */
+	if (have_zone("Europe/Paris")) {
+		CHECK_INT(ly_localtime("Europe/Paris", 0, &tm, tiny, sizeof(tiny)), 0);
+		CHECK_STR(tm.tm_zone, "CE");
+	}
+}
+
+/* The cache is shared: threads asking about more zones than it holds
+ * (so entries are replaced under the others) must each get right answers. */
+#define TZ_THREADS 4
+static const char *const thread_zones[] = {
+	"Europe/Paris", "America/New_York", "Asia/Kolkata", "Australia/Sydney",
+	"Europe/London", "Asia/Tokyo", "America/Chicago", "America/Denver",
+	"America/Los_Angeles", "Europe/Berlin", "Europe/Madrid", "Europe/Rome",
+	"Asia/Shanghai", "Africa/Cairo", "America/Sao_Paulo", "Pacific/Auckland",
+	"Europe/Dublin", "Asia/Kathmandu", "America/St_Johns", "UTC",
+};
+static long thread_want[LY_ARRAY_LEN(thread_zones)];
+
+static void *zone_worker(void *arg)
+{
+	long bad = 0;
+
+	for (unsigned i = 0; i < 3000; i++) {
+		size_t z = (i * 7 + (size_t)(uintptr_t)arg) % LY_ARRAY_LEN(thread_zones);
+		char abbr[LY_TZ_ABBR_LEN];
+		struct tm tm;
+
+		if (ly_localtime(thread_zones[z], utc(2024, 7, 1, 12, 0), &tm, abbr,
+				 sizeof(abbr)) != 0 || tm.tm_gmtoff != thread_want[z])
+			bad++;
+	}
+	return (void *)bad;
+}
+
+static void test_localtime_threads(void)
+{
+	pthread_t threads[TZ_THREADS];
+	long bad = 0;
+
+	for (size_t z = 0; z < LY_ARRAY_LEN(thread_zones); z++) {
+		char abbr[LY_TZ_ABBR_LEN];
+		struct tm tm;
+
+		if (!have_zone(thread_zones[z]))
+			return;
+		CHECK_INT(ly_localtime(thread_zones[z], utc(2024, 7, 1, 12, 0), &tm, abbr,
+				       sizeof(abbr)), 0);
+		thread_want[z] = tm.tm_gmtoff;
+	}
+	for (uintptr_t i = 0; i < TZ_THREADS; i++)
+		CHECK_INT(pthread_create(&threads[i], NULL, zone_worker, (void *)i), 0);
+	for (int i = 0; i < TZ_THREADS; i++) {
+		void *res;
+
+		pthread_join(threads[i], &res);
+		bad += (long)(intptr_t)res;
+	}
+	CHECK_INT(bad, 0);
 	dp_tz_cache_clear();
 }
 
@@ -233,6 +400,10 @@ int main(void)
 		TAP(test_match_table),
 		TAP(test_match_zones),
 		TAP(test_zone_reader_matches_libc),
+		TAP(test_leap_seconds),
+		TAP(test_localtime_known),
+		TAP(test_localtime_errors),
+		TAP(test_localtime_threads),
 		TAP(test_clock),
-	}, 5);
+	}, 9);
 }
