@@ -1,4 +1,4 @@
-/* tests/unit/test_timing.c - time ranges and ly_localtime (lyre/timing.h), zones, the dialplan clock. */
+/* tests/unit/test_timing.c - time ranges, ly_localtime and zones, the dialplan clock. */
 #include "config.h"
 
 #include <errno.h>
