@@ -22,6 +22,7 @@ struct show {
 	unsigned contexts, extens, prios;
 	const struct dp_context *visited[DP_MAX_SEARCH];
 	unsigned nvisited;
+	bool follow_includes;	/* a context was named: show what it includes too */
 };
 
 static const char *base_name(const char *path)
@@ -107,19 +108,14 @@ static bool show_extens(struct show *sh, const struct dp_context *ctx, bool incl
 
 static void show_context(struct show *sh, const struct dp_context *ctx, bool included);
 
-/* With an extension asked for, Asterisk follows the includes and shows
- * what matches there; without, it lists them. */
+/* The include lines; the included contexts themselves follow the
+ * context (show_context), as Asterisk prints them. */
 static void show_includes(struct show *sh, const struct dp_context *ctx)
 {
-	for (unsigned i = 0; i < ctx->ninclude; i++) {
+	for (unsigned i = 0; i < ctx->ninclude && !sh->exten; i++) {
 		const struct dp_include *inc = &ctx->includes[i];
 		char name[256];
 
-		if (sh->exten) {
-			if (inc->ctx)
-				show_context(sh, inc->ctx, true);
-			continue;
-		}
 		snprintf(name, sizeof(name), "'%s%s%s'", inc->name, inc->spec ? "," : "",
 			 inc->spec ? inc->spec : "");
 		ly_cli_print(sh->a, "  Include =>        %-45s [%s:%d]\n", name,
@@ -153,6 +149,11 @@ static void show_context(struct show *sh, const struct dp_context *ctx, bool inc
 	show_ignorepats(sh, ctx);
 	if (printed)
 		ly_cli_print(sh->a, "\n");
+	/* Asterisk: naming a context (or an extension) also shows the
+	 * contexts it includes, each headed "[ Included context ... ]". */
+	for (unsigned i = 0; sh->follow_includes && i < ctx->ninclude; i++)
+		if (ctx->includes[i].ctx)
+			show_context(sh, ctx->includes[i].ctx, true);
 }
 
 static void show_summary(struct show *sh)
@@ -186,6 +187,7 @@ static enum ly_cli_result show_plan(struct show *sh, const struct dp_plan *plan,
 		ly_cli_print(sh->a, "There is no existence of '%s' context\n", context);
 		return LY_CLI_FAILURE;
 	}
+	sh->follow_includes = ctx != NULL || sh->exten != NULL;
 	if (ctx)
 		show_context(sh, ctx, false);
 	for (unsigned i = 0; !ctx && i < plan->ncontext; i++) {

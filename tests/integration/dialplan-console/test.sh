@@ -9,6 +9,7 @@ lyre_start || exit 1
 
 check "dialplan show lists the office context" cli_has "dialplan show office" "'100' =>"
 check "dialplan show names the include" grep -qE "Include => +'?features" "$T/cli.last"
+check "... and shows the included context" grep -q "\[ Included context 'features'" "$T/cli.last"
 check "dialplan show of one extension" cli_has "dialplan show 300@office" "Goto\(loop\)"
 check "core show application documents Gosub" cli_has "core show application Gosub" "Synopsis"
 check "core show function documents LEN" cli_has "core show function LEN" "Synopsis"
