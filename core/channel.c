@@ -66,6 +66,8 @@ struct ly_channel {
 	const struct ly_format *native_format;
 	struct ly_frame *q_head, *q_tail;
 	size_t q_len;
+	size_t q_voice;			/* voice frames among them */
+	uint64_t q_voice_dropped;
 	int alert_fd;			/* eventfd: readable while frames wait */
 	/* Write translation, touched only by the driving thread. */
 	struct ly_trans_path *write_path;
@@ -542,12 +544,49 @@ static void alert_clear(struct ly_channel *c)
 		ly_warning("Channel '%s': alert read: %s", c->name, strerror(errno));
 }
 
+/*
+ * A channel whose thread is busy elsewhere (a blocking application) must
+ * not grow without bound while audio keeps arriving: past
+ * LY_CHAN_MAX_QUEUED_VOICE voice frames the oldest is dropped, as Asterisk
+ * does.  Controls, digits and text are never dropped.
+ */
+#define LY_CHAN_MAX_QUEUED_VOICE 128
+
+static void drop_oldest_voice_locked(struct ly_channel *c)
+{
+	struct ly_frame *prev = NULL;
+
+	for (struct ly_frame *f = c->q_head; f; prev = f, f = f->next) {
+		if (f->type != LY_FRAME_VOICE)
+			continue;
+		if (prev)
+			prev->next = f->next;
+		else
+			c->q_head = f->next;
+		if (c->q_tail == f)
+			c->q_tail = prev;
+		c->q_len--;
+		c->q_voice--;
+		if (c->q_voice_dropped++ % 1000 == 0)
+			ly_warning("Channel '%s': %zu voice frames queued and nobody reading; "
+				   "dropping the oldest (%llu so far)", c->name, c->q_voice,
+				   (unsigned long long)c->q_voice_dropped);
+		ly_frame_free(f);
+		return;
+	}
+}
+
 void ly_chan_queue_frame(struct ly_channel *c, struct ly_frame *f)
 {
 	if (!f)
 		return;
 	f->next = NULL;
 	pthread_mutex_lock(&c->lock);
+	if (f->type == LY_FRAME_VOICE) {
+		if (c->q_voice >= LY_CHAN_MAX_QUEUED_VOICE)
+			drop_oldest_voice_locked(c);
+		c->q_voice++;
+	}
 	if (c->q_tail)
 		c->q_tail->next = f;
 	else
@@ -572,6 +611,8 @@ static struct ly_frame *queue_pop_locked(struct ly_channel *c)
 	if (!c->q_head)
 		c->q_tail = NULL;
 	c->q_len--;
+	if (f->type == LY_FRAME_VOICE)
+		c->q_voice--;
 	f->next = NULL;
 	/* Keep the eventfd readable exactly while frames wait (or a hangup
 	 * request does), so a poll loop neither spins nor sleeps through one. */

@@ -965,6 +965,44 @@ static void test_unload_removes_registrations(void)
 	CHECK_INT(rmdir(moduledir), 0);
 }
 
+/* A channel nobody reads keeps at most 128 voice frames (the newest) and
+ * every control frame. */
+static void test_channel_queue_bound(void)
+{
+	const struct ly_format *ulaw = ly_format_find("ulaw");
+	uint8_t audio[160] = { 0 };
+	struct ly_channel *c;
+	struct ly_frame *f;
+	unsigned voice = 0, controls = 0, first_seq = 0;
+
+	CHECK(ulaw != NULL);
+	if (ly_chan_tech_register(NULL, &test_tech) != 0 && !ly_chan_tech_find("Test"))
+		return;
+	c = ly_chan_alloc(&test_tech, NULL, "Test/bound");
+	CHECK(c != NULL);
+	if (!c || !ulaw)
+		return;
+	for (unsigned i = 0; i < 300; i++) {
+		f = ly_frame_voice_new(ulaw, 160, audio, sizeof(audio));
+		f->seqno = (uint16_t)i;
+		ly_chan_queue_frame(c, f);
+		if (i == 100)
+			ly_chan_queue_control(c, LY_CONTROL_HOLD);
+	}
+	CHECK_INT(ly_chan_queue_len(c), 129);
+	while ((f = ly_chan_read(c, 0)) != NULL) {
+		if (f->type == LY_FRAME_VOICE && voice++ == 0)
+			first_seq = f->seqno;
+		if (f->type == LY_FRAME_CONTROL && f->control == LY_CONTROL_HOLD)
+			controls++;
+		ly_frame_free(f);
+	}
+	CHECK_INT(voice, 128);
+	CHECK_INT(controls, 1);
+	CHECK_INT(first_seq, 300 - 128);
+	ly_chan_hangup(c);
+}
+
 TAP_MAIN(TAP(test_setup_loads_codecs),
 	 TAP(test_frames),
 	 TAP(test_causes),
@@ -978,6 +1016,7 @@ TAP_MAIN(TAP(test_setup_loads_codecs),
 	 TAP(test_channel_basics),
 	 TAP(test_channel_request),
 	 TAP(test_channel_queue),
+	 TAP(test_channel_queue_bound),
 	 TAP(test_channel_holds_module),
 	 TAP(test_alloc_refused_while_shutting_down),
 	 TAP(test_apps_and_funcs),
