@@ -331,7 +331,7 @@ static int gosubif_exec(struct ly_channel *c, const char *args)
 		return 0;
 	}
 	iffalse = app_split_top(iftrue, ':');
-	target = app_condition_true(copy) ? iftrue : iffalse;
+	target = ly_pbx_checkcondition(copy) ? iftrue : iffalse;
 	if (target && ly_strstrip(target)[0])
 		res = gosub_to(c, target);
 	free(copy);

@@ -13,9 +13,10 @@
 #include "lyre/utils.h"
 #include "pbx_int.h"
 
-/* Goto([[context,]exten,]priority).  A target that does not exist has
- * been logged by ly_pbx_goto; like Asterisk, which would find no
- * priority there, the call then ends. */
+/* Goto([[context,]exten,]priority).  As in Asterisk, a target that does
+ * not exist is still jumped to, so the 'i' extension handles it (a
+ * mistyped IVR choice in Goto(menu,${DIGIT},1)); an unknown label ends
+ * the call. */
 static int goto_exec(struct ly_channel *c, const char *args)
 {
 	char where[256];
@@ -25,7 +26,7 @@ static int goto_exec(struct ly_channel *c, const char *args)
 			   app_where(c, where, sizeof(where)));
 		return -1;
 	}
-	return ly_pbx_goto(c, args) == 0 ? 0 : -1;
+	return ly_pbx_goto_any(c, args) == 0 ? 0 : -1;
 }
 
 /* Take the branch chosen for cond?[true][:false]; an empty branch goes on
@@ -55,7 +56,7 @@ static int gotoif_exec(struct ly_channel *c, const char *args)
 		free(copy);
 		return 0;
 	}
-	res = goto_branch(c, app_condition_true(copy), branches);
+	res = goto_branch(c, ly_pbx_checkcondition(copy), branches);
 	free(copy);
 	return res;
 }
@@ -126,7 +127,7 @@ static int execif_exec(struct ly_channel *c, const char *args)
 		return 0;
 	}
 	iffalse = app_split_top(apps, ':');
-	call = app_condition_true(copy) ? apps : iffalse;
+	call = ly_pbx_checkcondition(copy) ? apps : iffalse;
 	res = call ? exec_app_call(c, call) : 0;
 	free(copy);
 	return res;

@@ -22,12 +22,6 @@ extern struct ly_app *const app_waitexten_list[];
 /* LOCAL(), which lives with the Gosub stack it reads. */
 extern struct ly_func app_local_func;
 
-/*
- * Asterisk's truth of a condition (pbx_checkcondition): empty is false, a
- * string that starts as an integer is that integer's truth ("0", " 0",
- * "0abc" are false), any other string is true.
- */
-bool app_condition_true(const char *cond);
 
 /*
  * Cut s at the first `sep` outside (), [] and {} and outside "...":

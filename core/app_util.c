@@ -11,10 +11,11 @@
 #include "app_int.h"
 #include "lyre/channel.h"
 #include "lyre/frame.h"
+#include "lyre/pbx.h"
 #include "lyre/utils.h"
 #include "pbx_int.h"
 
-bool app_condition_true(const char *cond)
+bool ly_pbx_checkcondition(const char *cond)
 {
 	int n;
 

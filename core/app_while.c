@@ -169,7 +169,7 @@ static int while_exec(struct ly_channel *c, const char *args)
 
 	here(c, &at);
 	i = loop_find(s, &at);
-	if (!app_condition_true(args)) {
+	if (!ly_pbx_checkcondition(args)) {
 		if (i >= 0) {
 			at = s->loops[i];
 			s->n = (size_t)i;	/* with any inner loop left by a Goto */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dp_expr_int.h"
+#include "lyre/pbx.h"
 
 /*
  * glibc's regcomp copies the operand of a+ once and of a{m,n} n times,
@@ -278,4 +279,20 @@ int ex_match(struct ex_ctx *c, bool anchored, struct ex_val *a, struct ex_val *b
 	ex_free(a);
 	ex_free(b);
 	return rc;
+}
+
+/* The same rules for REGEX() and any other regular expression a dialplan
+ * supplies (lyre/pbx.h). */
+int ly_regex_match(const char *pattern, const char *subject, bool *matched, struct ly_buf *err)
+{
+	struct ex_ctx c = { .err = err, .regex_budget = (size_t)1 << 28 };
+	regex_t rx;
+	int rc;
+
+	*matched = false;
+	if ((rc = charge(&c, subject, pattern)) != 0 || (rc = compile(&c, &rx, pattern)) != 0)
+		return rc;
+	*matched = regexec(&rx, subject, 0, NULL, 0) == 0;
+	regfree(&rx);
+	return 0;
 }

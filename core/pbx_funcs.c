@@ -115,11 +115,14 @@ static int exception_read(struct ly_channel *c, const char *args, char *buf, siz
 	struct pbx_state *st = pbx_state_peek(c);
 	int rc = 0;
 
+	/* No exception yet reads as empty (an h extension logging it is
+	 * normal), not as an unknown function. */
+	buf[0] = '\0';
 	if (!st)
-		return ENOENT;
+		return 0;
 	pthread_mutex_lock(&st->lock);
 	if (!st->has_exception)
-		rc = ENOENT;
+		rc = 0;
 	else if (ly_strcaseeq(args, "reason"))
 		ly_strlcpy(buf, st->exc_reason, len);
 	else if (ly_strcaseeq(args, "context"))

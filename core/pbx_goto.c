@@ -244,33 +244,57 @@ static int resolve_priority(const struct ly_channel *c, const char *context, con
 	return n > 0 ? (int)n : 0;
 }
 
-int ly_pbx_goto(struct ly_channel *c, const char *target)
+/* "[[context,]exten,]priority" into its parts, the missing ones taken
+ * from c's position; false (logged) when the priority is neither a number
+ * nor a label of the target extension. */
+static bool parse_target(struct ly_channel *c, const char *target, char *context,
+			 char *exten, int *prio)
 {
-	char context[LY_MAX_CONTEXT], exten[LY_MAX_EXTEN], where[300];
+	char where[300];
 	char *copy = ly_strdup(target ? target : ""), *parts[3];
-	int n = ly_app_split_args_sep(copy, ',', parts, 3), prio, err;
+	int n = ly_app_split_args_sep(copy, ',', parts, 3);
 	const char *prio_s;
 
-	ly_pbx_context(c, context, sizeof(context));
-	ly_pbx_exten(c, exten, sizeof(exten));
+	ly_pbx_context(c, context, LY_MAX_CONTEXT);
+	ly_pbx_exten(c, exten, LY_MAX_EXTEN);
 	if (n == 3)
-		ly_strlcpy(context, ly_strstrip(parts[0]), sizeof(context));
+		ly_strlcpy(context, ly_strstrip(parts[0]), LY_MAX_CONTEXT);
 	if (n >= 2)
-		ly_strlcpy(exten, ly_strstrip(parts[n - 2]), sizeof(exten));
+		ly_strlcpy(exten, ly_strstrip(parts[n - 2]), LY_MAX_EXTEN);
 	prio_s = ly_strstrip(parts[n - 1]);
-	prio = resolve_priority(c, context, exten, prio_s);
-	if (prio <= 0) {
+	*prio = resolve_priority(c, context, exten, prio_s);
+	if (*prio <= 0) {
 		ly_pbx_location(c, where, sizeof(where));
 		ly_warning("%s%sPriority '%s' of %s@%s must be a number > 0 or a label", where,
 			   where[0] ? ": " : "", prio_s, exten, context);
-		free(copy);
-		return ENOENT;
 	}
 	free(copy);
+	return *prio > 0;
+}
+
+int ly_pbx_goto(struct ly_channel *c, const char *target)
+{
+	char context[LY_MAX_CONTEXT], exten[LY_MAX_EXTEN];
+	int prio, err;
+
+	if (!parse_target(c, target, context, exten, &prio))
+		return ENOENT;
 	err = ly_pbx_goto_explicit(c, context, exten, prio);
 	if (!err)
 		ly_verbose(3, "Goto (%s,%s,%d) on %s", context, exten, prio, ly_chan_name(c));
 	return err;
+}
+
+int ly_pbx_goto_any(struct ly_channel *c, const char *target)
+{
+	char context[LY_MAX_CONTEXT], exten[LY_MAX_EXTEN];
+	int prio;
+
+	if (!parse_target(c, target, context, exten, &prio))
+		return ENOENT;
+	position_store(c, context, exten, prio, true);
+	ly_verbose(3, "Goto (%s,%s,%d) on %s", context, exten, prio, ly_chan_name(c));
+	return 0;
 }
 
 /* ---- exceptions ---- */

@@ -380,6 +380,9 @@ static void run_h(struct run *r)
 	ly_chan_softhangup(r->c, LY_CAUSE_NORMAL_CLEARING);
 	pos_set(r, at.context, "h", 1);
 	r->in_h = true;
+	/* h gets a budget of its own: its clean-up must run even after the
+	 * call itself was stopped by maxpriorities. */
+	r->st->executed = 0;
 	while (step(r))
 		;
 }

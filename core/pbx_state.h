@@ -50,7 +50,6 @@ struct pbx_state *pbx_state_peek(const struct ly_channel *c);
 int pbx_func_read(struct ly_channel *c, const char *expr, char *buf, size_t len);
 
 /* Forget every global (at shutdown). */
-void pbx_globals_free(void);
 
 /* Local channels (chan_local.c), TIMEOUT/EXCEPTION (pbx_funcs.c) and
  * `channel originate` (pbx_cli.c).  0 or an errno value. */

@@ -19,7 +19,7 @@
  * process: ${...} nesting, one value (Asterisk's VAR_BUF_SIZE is 4096),
  * and the whole result. */
 #define SUBST_MAX_DEPTH 32
-#define SUBST_VALUE_MAX 8192
+#define SUBST_VALUE_MAX LY_MAX_VALUE
 #define SUBST_OUT_MAX (256 * 1024)
 
 struct subst {
@@ -87,6 +87,17 @@ static void substring(const char *value, int offset, int length, const char **st
 {
 	int lr = (int)strnlen(value, SUBST_VALUE_MAX);
 
+	/* Offsets and lengths beyond the value mean the same as its length;
+	 * clamping first keeps the arithmetic below far from int overflow
+	 * (${X:0:-2147483648}). */
+	if (offset > SUBST_VALUE_MAX)
+		offset = SUBST_VALUE_MAX;
+	if (offset < -SUBST_VALUE_MAX)
+		offset = -SUBST_VALUE_MAX;
+	if (length > SUBST_VALUE_MAX)
+		length = SUBST_VALUE_MAX;
+	if (length < -SUBST_VALUE_MAX)
+		length = -SUBST_VALUE_MAX;
 	*start = value;
 	*len = (size_t)lr;
 	if (offset == 0 && length >= lr)

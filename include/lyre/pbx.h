@@ -22,6 +22,9 @@ struct ly_channel;
 
 #define LY_MAX_CONTEXT 80
 #define LY_MAX_EXTEN 80
+/* Longest variable value substitution produces; functions that read a
+ * variable's value use the same size so nothing is cut silently. */
+#define LY_MAX_VALUE 8192
 
 /* ---- Position ---- */
 
@@ -41,6 +44,13 @@ void ly_pbx_set_position(struct ly_channel *c, const char *context, const char *
  * position is then unchanged.
  */
 int ly_pbx_goto(struct ly_channel *c, const char *target);
+/*
+ * Goto()'s jump: like ly_pbx_goto, but a target that does not exist is
+ * still jumped to, and the runner then treats it as Asterisk does (the
+ * context's 'i' extension, else hang up).  Only a priority that is
+ * neither a number nor a label of the target fails (ENOENT, logged).
+ */
+int ly_pbx_goto_any(struct ly_channel *c, const char *target);
 /* Jump to an explicit position; priority must exist.  0 or ENOENT. */
 int ly_pbx_goto_explicit(struct ly_channel *c, const char *context, const char *exten,
 			 int priority);
@@ -103,6 +113,24 @@ void ly_chan_inherit_vars(const struct ly_channel *parent, struct ly_channel *ch
 int ly_app_split_args(char *args, char **argv, int max);
 /* Same with another separator (e.g. '&' for file lists, ':' for ranges). */
 int ly_app_split_args_sep(char *args, char sep, char **argv, int max);
+
+/* ---- Regular expressions from the dialplan ---- */
+
+/*
+ * Does the POSIX extended regular expression `pattern` match `subject`?
+ * Patterns glibc cannot match in bounded time or memory (back-references,
+ * repetitions of repetitions, huge expansions) and subjects too long for
+ * the pattern's cost are refused with EINVAL and a reason in err, the
+ * same rules as $[... =~ ...].  0 or EINVAL.
+ */
+int ly_regex_match(const char *pattern, const char *subject, bool *matched, struct ly_buf *err);
+
+/*
+ * Asterisk's truth rule for conditions (pbx_checkcondition, used by
+ * GotoIf, ExecIf, IF, ...): false when empty; a leading integer is its
+ * value (" 2" true, "0abc" false); any other text is true.
+ */
+bool ly_pbx_checkcondition(const char *condition);
 
 /* ---- Running the dialplan ---- */
 

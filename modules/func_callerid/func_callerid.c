@@ -19,13 +19,11 @@ static const char *chan_label(const struct ly_channel *chan)
 
 /* ---- "Name" <number> ---- */
 
-/* Asterisk's ast_callerid_merge: "Name" <num>, or whichever part exists. */
+/* CALLERID(all) as Asterisk's callerid_read prints it: always
+ * "Name" <num>, with empty parts left empty ("" <5551234>). */
 static void merge_cid(const char *name, const char *num, char *buf, size_t len)
 {
-	if (*name && *num)
-		snprintf(buf, len, "\"%s\" <%s>", name, num);
-	else
-		ly_strlcpy(buf, *name ? name : num, len);
+	snprintf(buf, len, "\"%s\" <%s>", name, num);
 }
 
 static bool looks_like_number(const char *s)

@@ -68,14 +68,14 @@ static int db_write(struct ly_channel *chan, const char *args, const char *value
 /* ${DB_EXISTS(family/key)}: 1 (value in DB_RESULT) or 0. */
 static int db_exists_read(struct ly_channel *chan, const char *args, char *buf, size_t len)
 {
-	char *copy = ly_strdup(args), *value = ly_malloc(4096);
+	char *copy = ly_strdup(args), *value = ly_malloc(LY_MAX_VALUE);
 	const char *family, *key;
 	int rc = 0;
 
 	buf[0] = '\0';
 	if (!split_family_key(chan, "DB_EXISTS", copy, &family, &key)) {
 		rc = EINVAL;
-	} else if (ly_db_get(family, key, value, 4096) == 0) {
+	} else if (ly_db_get(family, key, value, LY_MAX_VALUE) == 0) {
 		ly_pbx_var_set(chan, "DB_RESULT", value);
 		ly_strlcpy(buf, "1", len);
 	} else {

@@ -15,21 +15,6 @@ static const char *chan_label(const struct ly_channel *chan)
 }
 
 /*
- * Asterisk's pbx_checkcondition: empty is false, a leading integer is
- * its value (so "0abc" is false and " 7" true), any other text is true.
- */
-static bool condition_true(const char *s)
-{
-	long v;
-	char *end;
-
-	if (!s || !*s)
-		return false;
-	v = strtol(s, &end, 10);
-	return end == s ? true : v != 0;
-}
-
-/*
  * "cond?true[:false]" split as Asterisk's AST_NONSTANDARD_APP_ARGS does
  * (a '?' or ':' inside quotes or brackets does not split), each part
  * stripped of surrounding spaces.  false when the '?' is missing.
@@ -60,7 +45,7 @@ static int if_read(struct ly_channel *chan, const char *args, char *buf, size_t 
 		free(copy);
 		return EINVAL;
 	}
-	ly_strlcpy(buf, condition_true(cond) ? yes : no, len);
+	ly_strlcpy(buf, ly_pbx_checkcondition(cond) ? yes : no, len);
 	free(copy);
 	return 0;
 }

@@ -6,7 +6,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +14,7 @@
 #include <lyre/lyre.h>
 
 /* Room for a variable's value, as Asterisk's VAR_BUF_SIZE. */
-#define VALUE_MAX 4096
+#define VALUE_MAX LY_MAX_VALUE
 
 /* ---- helpers ---- */
 
@@ -349,9 +348,10 @@ static int regex_read(struct ly_channel *chan, const char *args, char *buf, size
 {
 	const char *open = strchr(args, '"');
 	const char *close = open ? strchr(open + 1, '"') : NULL;
-	char *re, *err;
+	struct ly_buf why;
+	bool matched;
 	const char *subject;
-	regex_t compiled;
+	char *re;
 	int rc;
 
 	if (!close) {
@@ -363,19 +363,17 @@ static int regex_read(struct ly_channel *chan, const char *args, char *buf, size
 	subject = close + 1;
 	if (*subject == ' ' || *subject == '\t')
 		subject++;
-	rc = regcomp(&compiled, re, REG_EXTENDED | REG_NOSUB);
-	if (rc) {
-		err = ly_malloc(256);
-		regerror(rc, &compiled, err, 256);
-		ly_warning("%s: REGEX: bad expression '%s': %s", chan_label(chan), re, err);
-		free(err);
-		free(re);
-		return EINVAL;
-	}
-	ly_strlcpy(buf, regexec(&compiled, subject, 0, NULL, 0) == 0 ? "1" : "0", len);
-	regfree(&compiled);
+	/* The core bounds the pattern's cost: a dialplan (or a DB value)
+	 * must not be able to make glibc eat all memory. */
+	ly_buf_init(&why);
+	rc = ly_regex_match(re, subject, &matched, &why);
+	if (rc)
+		ly_warning("%s: REGEX: '%s': %s", chan_label(chan), re, ly_buf_str(&why));
+	else
+		ly_strlcpy(buf, matched ? "1" : "0", len);
+	ly_buf_free(&why);
 	free(re);
-	return 0;
+	return rc;
 }
 
 /* ---- REPLACE(varname,find-chars[,replace-char]) ---- */

@@ -530,7 +530,10 @@ static const char show_default[] =
 	"  Include =>        'other'                                       [extensions.conf:5]\n"
 	"  Ignore pattern => '9'                                           [extensions.conf:6]\n"
 	"\n"
-	"-= 1 extension (2 priorities) in 1 context. =-\n";
+	"[ Included context 'other' created by 'pbx_config' ]\n"
+	"  '_2XX' =>         1. NoOp(other)                                [extensions.conf:11]\n"
+	"\n"
+	"-= 2 extensions (3 priorities) in 2 contexts. =-\n";
 
 static const char show_exten[] =
 	"[ Included context 'other' created by 'pbx_config' ]\n"
