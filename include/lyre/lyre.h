@@ -21,5 +21,6 @@
 #include "pbx.h"
 #include "timing.h"
 #include "db.h"
+#include "rtp.h"
 
 #endif

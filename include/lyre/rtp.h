@@ -1,0 +1,141 @@
+/*
+ * lyre/rtp.h - RTP media sessions, as channel drivers see them.
+ *
+ * A module (res_rtp) registers an RTP engine; a channel driver (chan_sip)
+ * creates one session per media stream through the wrappers below and never
+ * touches a socket itself.  A session:
+ *
+ *   - is bound on an even port of the engine's configured range, the odd
+ *     port above it kept for RTCP (RFC 3550 §11);
+ *   - sends to the remote address the driver took from SDP, or with
+ *     symmetric RTP (RFC 4961) to where the phone's packets come from, which
+ *     lets phones behind NAT talk without any help from the phone;
+ *   - checks every packet's header (RFC 3550 §5.1, §A.1) and, when the
+ *     engine is strict, drops media from any source but the one it locked;
+ *   - either turns packets into LY_FRAME_VOICE frames on its channel's
+ *     queue, or, while relayed to another session, sends them straight on
+ *     from the media worker that received them, rewriting SSRC, sequence
+ *     number and timestamp so that each far end sees one continuous stream
+ *     (also when the other leg restarts its stream after a re-INVITE).
+ *
+ * Threads: every function is thread-safe.  Sessions are served by the
+ * engine's media workers; a frame for a channel arrives with
+ * ly_chan_queue_frame from a worker thread.  The session holds a reference
+ * on the channel it feeds until ly_rtp_set_channel(NULL) or destroy.
+ *
+ * Lifetime: the driver owns each session it created and ends it with
+ * ly_rtp_destroy.  A live session holds its engine's module in use.
+ */
+#ifndef LYRE_RTP_H
+#define LYRE_RTP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct ly_module;
+struct ly_channel;
+struct ly_format;
+struct ly_frame;
+
+/* Per-session counters (monotonic over the session's life). */
+struct ly_rtp_stats {
+	uint64_t packets_in;		/* accepted: valid header, allowed source */
+	uint64_t bytes_in;		/* RTP bytes (header included) of those */
+	uint64_t packets_out;		/* sent: written frames and relayed packets */
+	uint64_t bytes_out;
+	uint64_t dropped_header;	/* RFC 3550 §5.1 checks failed, or not RTP at all */
+	uint64_t dropped_source;	/* from a foreign source while strict */
+	uint64_t dropped_learning;	/* from a source still on probation */
+	uint64_t dropped_payload;	/* payload type with no format to give the channel */
+	uint64_t dropped_queue;		/* the channel's queue was full (nobody reading) */
+	uint64_t relayed;		/* of packets_in, sent on to the relay peer */
+	uint32_t ssrc_out;		/* our SSRC toward the far end */
+	uint32_t ssrc_in;		/* the far end's current SSRC (0 before any packet) */
+};
+
+/*
+ * Media the PBX makes itself (playback, music on hold): every 20 ms the
+ * session's media worker calls gen(arg) and sends the frame it returns
+ * (NULL: nothing this time); the worker frees the frame.  gen runs on the
+ * worker thread with the session locked, so it must not block or call
+ * into this session.
+ */
+typedef struct ly_frame *(*ly_rtp_generator)(void *arg);
+
+/*
+ * What an engine implements.  pvt is the engine's own session state.
+ * Every op returns 0 or an errno value.  The table only grows by appending
+ * (SRTP keys, RTCP, DTMF come next); a NULL op answers ENOTSUP.
+ */
+struct ly_rtp_engine {
+	const char *name;		/* "lyre" */
+	const char *description;
+	/* A session bound in `family` (AF_INET, AF_INET6) on `bind_addr`'s
+	 * address when given (its port is ignored), else on the wildcard. */
+	int (*create)(int family, const struct sockaddr *bind_addr, void **pvt);
+	void (*destroy)(void *pvt);
+	int (*local_addr)(void *pvt, struct sockaddr_storage *out);
+	/* NULL forgets the remote; a new address also restarts learning. */
+	int (*set_remote)(void *pvt, const struct sockaddr *addr);
+	int (*remote_addr)(void *pvt, struct sockaddr_storage *out);
+	/* pt 0..127 -> fmt; fmt NULL clears that payload type. */
+	int (*set_payload)(void *pvt, unsigned pt, const struct ly_format *fmt);
+	int (*set_symmetric)(void *pvt, bool on);
+	int (*write)(void *pvt, const struct ly_frame *f);
+	int (*set_channel)(void *pvt, struct ly_channel *chan);
+	/* Both sessions are this engine's; unrelay ends a's pairing (and b's). */
+	int (*relay)(void *a, void *b);
+	int (*unrelay)(void *a);
+	int (*stats)(void *pvt, struct ly_rtp_stats *out);
+	int (*set_generator)(void *pvt, ly_rtp_generator gen, void *arg);
+
+	struct ly_rtp_engine *next;	/* the core's list; set by register */
+	struct ly_module *owner;	/* set by ly_rtp_engine_register */
+};
+
+/* The engine's storage must outlive its registration (use static).
+ * 0, EEXIST for a second engine of the same name, or EINVAL. */
+int ly_rtp_engine_register(struct ly_module *owner, struct ly_rtp_engine *engine);
+void ly_rtp_engine_unregister(struct ly_rtp_engine *engine);
+/* True when an engine of that name (NULL: any) is registered. */
+bool ly_rtp_engine_exists(const char *name);
+
+struct ly_rtp;	/* one session, owned by the driver that created it */
+
+/*
+ * Create a session with engine `engine` (NULL: the first registered).
+ * family: AF_INET or AF_INET6; bind_addr: NULL for the wildcard address.
+ * ENOENT without such an engine, EADDRINUSE when the port range is full.
+ */
+int ly_rtp_new(const char *engine, int family, const struct sockaddr *bind_addr,
+	       struct ly_rtp **out);
+/* Stop the session, end any relay, release its ports. NULL-safe. */
+void ly_rtp_destroy(struct ly_rtp *rtp);
+
+const char *ly_rtp_engine_name(const struct ly_rtp *rtp);
+/* The address and (even) port this session receives RTP on. */
+int ly_rtp_local_addr(struct ly_rtp *rtp, struct sockaddr_storage *out);
+/* Where RTP goes: from SDP (c= and m= lines); NULL forgets it. */
+int ly_rtp_set_remote(struct ly_rtp *rtp, const struct sockaddr *addr);
+/* The current destination (learnt or set); ENOTCONN when there is none. */
+int ly_rtp_remote_addr(struct ly_rtp *rtp, struct sockaddr_storage *out);
+/* Payload type mapping from SDP (rtpmap, or the static RFC 3551 ones). */
+int ly_rtp_set_payload(struct ly_rtp *rtp, unsigned pt, const struct ly_format *fmt);
+/* Send to where the far end's packets come from (nat=yes in Asterisk). */
+int ly_rtp_set_symmetric(struct ly_rtp *rtp, bool on);
+/* Send one LY_FRAME_VOICE frame; the session stamps SSRC, sequence number
+ * and timestamp.  Frames written before a remote is known are discarded. */
+int ly_rtp_write(struct ly_rtp *rtp, const struct ly_frame *f);
+/* Where received audio goes as voice frames; NULL stops it. */
+int ly_rtp_set_channel(struct ly_rtp *rtp, struct ly_channel *chan);
+/* Relay a's packets to b and b's to a inside the media workers; the
+ * channel then gets no frames from either.  EXDEV for different engines. */
+int ly_rtp_relay(struct ly_rtp *a, struct ly_rtp *b);
+int ly_rtp_unrelay(struct ly_rtp *rtp);
+int ly_rtp_get_stats(struct ly_rtp *rtp, struct ly_rtp_stats *out);
+/* Start (gen non-NULL) or stop generated media.  Once it returns with
+ * NULL, the previous generator is not running and will not run again. */
+int ly_rtp_set_generator(struct ly_rtp *rtp, ly_rtp_generator gen, void *arg);
+
+#endif

@@ -1,0 +1,143 @@
+/*
+ * modules/chan_sip/sip_txn_int.h - what the transaction layer's files share
+ * (sip_txn.c: table, indexes, timers, life cycle; sip_txn_key.c: matching
+ * keys; sip_txn_recv.c: dispatch of received messages; sip_txn_client.c
+ * and sip_txn_server.c: the state machines).
+ * Not for other layers: they use sip_txn.h.
+ */
+#ifndef LYRE_SIP_TXN_INT_H
+#define LYRE_SIP_TXN_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sip_txn.h"
+
+enum txn_kind {
+	TXN_CLIENT_INVITE,
+	TXN_CLIENT_NONINVITE,
+	TXN_SERVER_INVITE,
+	TXN_SERVER_NONINVITE,
+};
+
+/* A transaction's place in one of the table's hash indexes. */
+struct txn_link {
+	struct txn_link *next;
+	struct sip_txn *txn;
+	char *key;		/* NULL while not indexed */
+	uint32_t hash;
+};
+
+struct txn_index {
+	struct txn_link **buckets;
+	size_t mask;		/* bucket count - 1, a power of two */
+	size_t count;
+};
+
+/*
+ * Timer slots.  RETX is A, E or G, or the 2xx retransmission of
+ * sip_txn_answer (only in Accepted, where G never runs); TIMEOUT is B, F,
+ * H, L or M; LINGER is D, I, J or K; TRYING sends the 100.
+ */
+enum txn_timer {
+	TIMER_RETX,
+	TIMER_TIMEOUT,
+	TIMER_LINGER,
+	TIMER_TRYING,
+	TIMER_COUNT
+};
+
+struct sip_txn {
+	struct sip_txn_table *tbl;	/* NULL once terminated */
+	enum txn_kind kind;
+	enum sip_txn_state state;
+	bool reliable;			/* no retransmissions, zero D/I/J/K */
+	bool answering;			/* sip_txn_answer is retransmitting a 2xx */
+	struct sip_msg *req;		/* the request that created it */
+	struct sip_msg *last_resp;	/* server: last sent; client: last passed up */
+	struct sip_msg *last_prov;	/* server: last provisional sent */
+	struct sip_msg *ack;		/* client INVITE: the ACK of a non-2xx */
+	struct sip_msg_src dest;	/* client: destination; server: request source */
+	const struct sip_txn_user *user;
+	void *user_arg;
+	struct txn_link by_key;		/* branch (or RFC 2543) key: every transaction */
+	struct txn_link by_merge;	/* server, request without To tag (§8.2.2.2) */
+	struct txn_link by_ack;		/* server INVITE answering: the 2xx's ACK */
+	uint64_t timer_id[TIMER_COUNT];
+	unsigned retx_ms;		/* interval of the next retransmission */
+};
+
+struct sip_txn_table {
+	struct ly_sched *sched;
+	struct sip_txn_config cfg;
+	struct sip_txn_transport tp;
+	struct sip_txn_handlers h;
+	struct txn_index clients;	/* branch+method (§17.1.3) */
+	struct txn_index servers;	/* branch+method+sent-by, or RFC 2543 key (§17.2.3) */
+	struct txn_index merges;	/* Call-ID+From tag+CSeq (§8.2.2.2) */
+	struct txn_index acks;		/* Call-ID+From tag+CSeq number of answered INVITEs */
+	unsigned live;
+	uint32_t seed;			/* hash seed, so peers cannot pick colliding keys */
+	uint64_t full_warned_ms;	/* last "table full" warning, to keep logs readable */
+};
+
+/* ---- sip_txn.c ---- */
+
+struct sip_txn *txn_new(struct sip_txn_table *tbl, enum txn_kind kind, struct sip_msg *req,
+			const struct sip_msg_src *dest);
+/* Whether another transaction fits; logs (at most every 10 s) when not. */
+bool txn_table_has_room(struct sip_txn_table *tbl);
+/* Enter state Terminated: out of every index, timers stopped, the user
+ * hears `terminated`, the table's reference dropped.  Idempotent. */
+void txn_terminate(struct sip_txn *t);
+
+uint32_t txn_hash(const struct sip_txn_table *tbl, const char *key);
+void txn_index_add(struct txn_index *ix, struct txn_link *link, struct sip_txn *t, char *key,
+		   uint32_t hash);
+void txn_index_remove(struct txn_index *ix, struct txn_link *link);
+/* First link of `key` after `from` (NULL: from the start of its bucket). */
+struct txn_link *txn_index_find(const struct txn_index *ix, const char *key, uint32_t hash,
+				const struct txn_link *from);
+
+uint64_t txn_now(const struct sip_txn *t);
+/* (Re)start timer slot `which` to fire after delay_ms with cb(t); the
+ * scheduler entry does not hold a reference: txn_terminate stops it. */
+void txn_timer_start(struct sip_txn *t, enum txn_timer which, unsigned delay_ms, ly_sched_cb cb);
+void txn_timer_stop(struct sip_txn *t, enum txn_timer which);
+
+/* Send t's request / a response of t; on failure the transaction is
+ * terminated after user.transport_error when `report` is set. */
+int txn_send_request(struct sip_txn *t, struct sip_msg *req, bool report);
+int txn_send_response(struct sip_txn *t, struct sip_msg *resp, bool report);
+
+/* Callbacks to the user, each guarded against a NULL user or callback. */
+void txn_report_timeout(struct sip_txn *t);
+
+/* Keys: "branch|METHOD|sent-by" for servers, "branch|METHOD" for
+ * clients, with ACK and CANCEL lookups naming INVITE (§17.2.3, §9.2). */
+char *txn_server_key(const struct sip_msg *req, const char *method);
+char *txn_client_key(const char *branch, const char *method);
+/* The key of a request without an RFC 3261 branch (§17.2.3 fallback);
+ * candidates are then compared field by field. */
+char *txn_legacy_key(const struct sip_msg *req, const char *method);
+/* Call-ID, From tag and CSeq number (and method when given). */
+char *txn_dialog_key(const struct sip_msg *m, const char *method);
+bool txn_branch_is_rfc3261(const char *branch);
+
+/* ---- sip_txn_client.c ---- */
+
+void txn_client_response(struct sip_txn *ct, struct sip_msg *resp);
+
+/* ---- sip_txn_server.c ---- */
+
+/* A new server transaction for req, indexed (in the merge index too when
+ * merge_index); the table holds its only reference. */
+struct sip_txn *txn_server_new(struct sip_txn_table *tbl, struct sip_msg *req, bool merge_index);
+/* A retransmission of the request (or an ACK) matched st. */
+void txn_server_request(struct sip_txn *st, struct sip_msg *req);
+/* Arm the 100 (Trying) of a new INVITE server transaction. */
+void txn_server_arm_trying(struct sip_txn *st);
+/* The 2xx ACK for st arrived: stop retransmitting the 2xx. */
+void txn_server_2xx_acked(struct sip_txn *st);
+
+#endif

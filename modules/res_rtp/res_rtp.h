@@ -1,0 +1,200 @@
+/*
+ * modules/res_rtp/res_rtp.h - the pieces of res_rtp and how they meet.
+ *
+ *   rtp_conf.c     rtp.conf [general] into struct rtp_settings
+ *   rtp_ports.c    the port pair allocator (least recently released first)
+ *   rtp_header.c   RFC 3550 §5.1 header checks, RFC 3551 payload types
+ *   rtp_stream.c   our outgoing stream: SSRC, sequence and timestamp
+ *   rtp_session.c  sessions: ports, sockets, settings, relay pairing
+ *   rtp_media.c    packets: source checks, frames in and out, relay, ticks
+ *   rtp_worker.c   media worker threads (epoll + 20 ms timerfd each)
+ *   rtp_cli.c      rtp show settings / rtp show stats
+ *   res_rtp.c      the module: engine ops, load, unload, reload
+ *
+ * Ownership.  A session is a reference-counted object (lyre/obj.h).
+ * References are held by the driver (until ly_rtp_destroy), by the worker
+ * whose epoll set holds its sockets (until the worker itself removes them,
+ * so no event can ever point at a freed session), by its relay peer while
+ * paired, and for the length of one packet by a worker relaying into it.
+ *
+ * Locks.  Each session has one lock, and no code path holds two session
+ * locks at once: the relay path drops the receiving session's lock before
+ * it takes the peer's.  pair_lock (rtp_session.c) serialises pairing
+ * changes only and is taken before a session lock, never after.
+ */
+#ifndef RES_RTP_H
+#define RES_RTP_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <lyre/rtp.h>
+
+struct ly_channel;
+struct ly_format;
+struct ly_frame;
+struct rtp_worker;
+
+/* Largest datagram taken off a socket; longer ones are dropped as bad. */
+#define RTP_MAX_PACKET 4096
+#define RTP_HEADER_LEN 12
+
+/* ---- rtp_conf.c ---- */
+
+struct rtp_settings {
+	unsigned port_start;	/* even */
+	unsigned port_end;	/* inclusive; the last pair ends at or below it */
+	bool strict;		/* strictrtp: drop media from foreign sources */
+	unsigned probation;	/* in-sequence packets before trusting a source */
+	unsigned workers;	/* media worker threads; 0 in the file = one per core */
+};
+
+/* Defaults, then rtp.conf from the config dir (a missing file is fine).
+ * 0, or EINVAL with "file:line: why" in err. */
+int rtp_conf_load(struct rtp_settings *out, char *err, size_t errlen);
+/* The settings in force (a copy). */
+void rtp_settings_get(struct rtp_settings *out);
+void rtp_settings_set(const struct rtp_settings *s);
+
+/* ---- rtp_ports.c ---- */
+
+/* (Re)build the free list for a range; ports in use stay reserved. */
+void rtp_ports_configure(unsigned start, unsigned end);
+/* An even port whose odd neighbour is also ours; EADDRINUSE when none. */
+int rtp_ports_take(unsigned *port);
+void rtp_ports_give(unsigned port);
+unsigned rtp_ports_free_pairs(void);
+void rtp_ports_shutdown(void);
+
+/* ---- rtp_header.c ---- */
+
+struct rtp_header {
+	bool marker;
+	uint8_t pt;
+	uint16_t seq;
+	uint32_t ts;
+	uint32_t ssrc;
+	size_t payload_off;	/* after CSRCs and extension */
+	size_t payload_len;	/* without padding */
+};
+
+/* 0 when `p` is an RTP packet by RFC 3550 §5.1 / §A.1, else EINVAL. */
+int rtp_header_parse(const uint8_t *p, size_t len, struct rtp_header *h);
+/* Assigned by RFC 3551 or dynamic (96-127); never the RTCP range 72-76. */
+bool rtp_pt_acceptable(unsigned pt);
+/* RTP clock rate: the RFC 3551 rate of a static type, else 8000. */
+unsigned rtp_pt_clock(unsigned pt);
+/* The RTP clock of a format (G.722 is the exception, RFC 3551 §4.5.2). */
+unsigned rtp_format_clock(const struct ly_format *fmt);
+void rtp_header_write(uint8_t *p, bool marker, unsigned pt, uint16_t seq, uint32_t ts,
+		      uint32_t ssrc);
+/* Rewrite marker, PT, sequence, timestamp and SSRC of a parsed packet. */
+void rtp_header_restamp(uint8_t *p, bool marker, unsigned pt, uint16_t seq, uint32_t ts,
+			uint32_t ssrc);
+
+/* ---- rtp_stream.c ---- */
+
+/*
+ * Our stream toward one far end.  Whatever feeds it - frames written by
+ * the channel, or packets relayed from the other leg, whose SSRC may change
+ * at any re-INVITE - the far end sees one SSRC and one sequence/timestamp
+ * line, with the marker bit where a new feed starts.
+ */
+struct rtp_out {
+	uint32_t ssrc;
+	uint16_t seq;		/* last sent (or the first to send, before any) */
+	uint32_t ts;
+	bool started;
+	uint64_t sent_ms;	/* when the last packet went */
+	unsigned last_samples;	/* of the last local frame, in RTP clock units */
+	bool feed_relay;	/* the last packet came from a relay */
+	uint32_t feed_ssrc;	/* that feed's SSRC ... */
+	uint16_t feed_seq;	/* ... its highest sequence number */
+	uint16_t seq_delta;	/* out = in + delta, for the current feed */
+	uint32_t ts_delta;
+};
+
+struct rtp_stamp {
+	bool marker;
+	uint16_t seq;
+	uint32_t ts;
+};
+
+void rtp_out_init(struct rtp_out *o);
+/* Stamp a relayed packet (its SSRC, sequence, timestamp, marker). */
+void rtp_out_relay(struct rtp_out *o, const struct rtp_header *in, unsigned clock,
+		   uint64_t now_ms, struct rtp_stamp *st);
+/* Stamp a locally written frame of `samples` clock units. */
+void rtp_out_local(struct rtp_out *o, unsigned samples, unsigned clock, uint64_t now_ms,
+		   struct rtp_stamp *st);
+uint32_t rtp_random32(void);
+
+/* ---- rtp_session.c ---- */
+
+struct rtp_session;
+
+/* An epoll registration: which socket of which session. */
+struct rtp_sock {
+	struct rtp_session *session;
+	int fd;
+	bool rtcp;
+};
+
+int rtp_session_create(int family, const struct sockaddr *bind_addr, struct rtp_session **out);
+/* The driver's end: stop, unpair, let the worker drop its reference. */
+void rtp_session_close(struct rtp_session *s);
+int rtp_session_local(struct rtp_session *s, struct sockaddr_storage *out);
+int rtp_session_set_remote(struct rtp_session *s, const struct sockaddr *addr);
+int rtp_session_remote(struct rtp_session *s, struct sockaddr_storage *out);
+int rtp_session_set_payload(struct rtp_session *s, unsigned pt, const struct ly_format *fmt);
+int rtp_session_set_symmetric(struct rtp_session *s, bool on);
+int rtp_session_write(struct rtp_session *s, const struct ly_frame *f);
+int rtp_session_set_channel(struct rtp_session *s, struct ly_channel *chan);
+int rtp_session_relay(struct rtp_session *a, struct rtp_session *b);
+int rtp_session_unrelay(struct rtp_session *s);
+int rtp_session_stats(struct rtp_session *s, struct ly_rtp_stats *out);
+/* A worker saw `sock` readable; buf is the worker's scratch space. */
+void rtp_session_readable(struct rtp_sock *sock, uint8_t *buf);
+/* The 20 ms tick: ask the generator for a frame and send it. */
+void rtp_session_on_tick(struct rtp_session *s);
+int rtp_session_set_generator(struct rtp_session *s, ly_rtp_generator gen, void *arg);
+
+/* For the CLI: one line's worth of a session. */
+struct rtp_session_view {
+	unsigned port;
+	char local[64];
+	char remote[64];	/* where we send, "-" when nowhere */
+	bool relayed;
+	bool symmetric;
+	struct ly_rtp_stats stats;
+};
+void rtp_session_foreach(void (*fn)(const struct rtp_session_view *v, void *arg), void *arg);
+unsigned rtp_session_count(void);
+
+/* ---- rtp_worker.c ---- */
+
+int rtp_workers_start(unsigned n);
+/* Joins every worker; call only once every session is closed. */
+void rtp_workers_stop(void);
+unsigned rtp_workers_count(void);
+/* The worker with the fewest sessions. */
+struct rtp_worker *rtp_worker_pick(void);
+/* Watch both sockets; the worker takes a reference on the session. */
+int rtp_worker_add(struct rtp_worker *w, struct rtp_session *s, struct rtp_sock *rtp,
+		   struct rtp_sock *rtcp);
+/* Ask the worker to stop watching both fds and drop its reference to s,
+ * on its own thread (so no event in flight can outlive the session). */
+void rtp_worker_remove(struct rtp_worker *w, struct rtp_session *s, int rtp_fd, int rtcp_fd);
+/* Tick s every 20 ms (on) or stop (off); the timerfd runs only while some
+ * session of the worker wants ticks.  Lock order: the worker's tick lock,
+ * then the session's. */
+void rtp_worker_tick(struct rtp_worker *w, struct rtp_session *s, bool on);
+
+/* ---- rtp_cli.c ---- */
+
+int rtp_cli_register(struct ly_module *self);
+
+#endif

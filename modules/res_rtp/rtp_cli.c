@@ -1,0 +1,77 @@
+/* modules/res_rtp/rtp_cli.c - `rtp show settings` and `rtp show stats`. */
+#include <inttypes.h>
+
+#include <lyre/lyre.h>
+
+#include "res_rtp.h"
+
+static enum ly_cli_result show_settings(struct ly_cli_args *a)
+{
+	struct rtp_settings s;
+
+	if (a->argc != a->cmd_words)
+		return LY_CLI_SHOWUSAGE;
+	rtp_settings_get(&s);
+	ly_cli_print(a, "RTP settings:\n");
+	ly_cli_print(a, "  Port range:       %u-%u\n", s.port_start, s.port_end);
+	ly_cli_print(a, "  Free port pairs:  %u\n", rtp_ports_free_pairs());
+	ly_cli_print(a, "  Strict RTP:       %s\n", s.strict ? "Yes" : "No");
+	ly_cli_print(a, "  Probation:        %u packets\n", s.probation);
+	ly_cli_print(a, "  Media workers:    %u\n", rtp_workers_count());
+	ly_cli_print(a, "  Sessions:         %u\n", rtp_session_count());
+	return LY_CLI_SUCCESS;
+}
+
+static void print_session(const struct rtp_session_view *v, void *arg)
+{
+	struct ly_cli_args *a = arg;
+	const struct ly_rtp_stats *st = &v->stats;
+
+	ly_cli_print(a, "%-22s %-22s %-5s %08" PRIx32 " %08" PRIx32 " %9" PRIu64 " %11" PRIu64
+		     " %9" PRIu64 " %11" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64 " %9" PRIu64
+		     "\n",
+		     v->local, v->remote, v->relayed ? "relay" : (v->symmetric ? "sym" : "-"),
+		     st->ssrc_out, st->ssrc_in, st->packets_in, st->bytes_in, st->packets_out,
+		     st->bytes_out, st->dropped_header, st->dropped_source,
+		     st->dropped_learning + st->dropped_payload + st->dropped_queue, st->relayed);
+}
+
+static enum ly_cli_result show_stats(struct ly_cli_args *a)
+{
+	unsigned n;
+
+	if (a->argc != a->cmd_words)
+		return LY_CLI_SHOWUSAGE;
+	ly_cli_print(a, "%-22s %-22s %-5s %-8s %-8s %9s %11s %9s %11s %7s %7s %7s %9s\n", "Local",
+		     "Remote", "Mode", "SSRC out", "SSRC in", "Pkts in", "Bytes in", "Pkts out",
+		     "Bytes out", "BadHdr", "Foreign", "Other", "Relayed");
+	rtp_session_foreach(print_session, a);
+	n = rtp_session_count();
+	ly_cli_print(a, "%u RTP session%s\n", n, n == 1 ? "" : "s");
+	return LY_CLI_SUCCESS;
+}
+
+static const struct ly_cli_command commands[] = {
+	{
+		.command = "rtp show settings",
+		.summary = "Show RTP settings",
+		.usage = "Usage: rtp show settings\n"
+			 "  Shows the port range, strict RTP, probation and media workers.\n",
+		.handler = show_settings,
+	},
+	{
+		.command = "rtp show stats",
+		.summary = "Show RTP session counters",
+		.usage = "Usage: rtp show stats\n"
+			 "  One line per RTP session: addresses, SSRCs, packets and bytes in\n"
+			 "  and out, packets dropped for a bad header (BadHdr), for a foreign\n"
+			 "  source under strict RTP (Foreign), or otherwise (Other: source on\n"
+			 "  probation, unknown payload type, channel queue full), and relayed.\n",
+		.handler = show_stats,
+	},
+};
+
+int rtp_cli_register(struct ly_module *self)
+{
+	return ly_cli_register_multiple(self, commands, LY_ARRAY_LEN(commands));
+}

@@ -1,0 +1,50 @@
+/* modules/res_rtp/rtp_session_int.h - a session's fields, shared by rtp_session.c and rtp_media.c. */
+#ifndef RES_RTP_SESSION_INT_H
+#define RES_RTP_SESSION_INT_H
+
+#include <pthread.h>
+
+#include "res_rtp.h"
+
+/* Fields below `lock` are guarded by it, except those set at creation
+ * (worker, sockets, port, family) which never change. */
+struct rtp_session {
+	pthread_mutex_t lock;
+	struct rtp_worker *worker;
+	struct rtp_sock rtp, rtcp;
+	unsigned port;
+	int family;
+	bool closed;
+
+	struct sockaddr_storage remote;	/* from SDP */
+	bool have_remote;
+	bool symmetric, strict;
+	unsigned probation;
+	struct sockaddr_storage source;	/* learnt (strict: locked) source */
+	bool have_source;
+	struct sockaddr_storage cand;	/* a source on probation */
+	uint32_t cand_ssrc;
+	uint16_t cand_seq;
+	unsigned cand_count;
+
+	const struct ly_format *pt_fmt[128];
+	const struct ly_format *cached_fmt;	/* last format -> PT lookup */
+	unsigned cached_pt;
+	struct ly_channel *chan;
+	struct rtp_session *peer;
+	ly_rtp_generator gen;
+	void *gen_arg;
+	struct rtp_out out;
+	struct ly_rtp_stats stats;
+
+	struct rtp_session *prev, *next;	/* all sessions, for the CLI */
+};
+
+/* ---- helpers from rtp_session.c ---- */
+
+socklen_t rtp_addr_len(const struct sockaddr *sa);
+bool rtp_addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
+/* Where our packets go now (see rtp_session.c); NULL when nowhere.  Locked. */
+const struct sockaddr_storage *rtp_session_destination(const struct rtp_session *s);
+
+#endif
