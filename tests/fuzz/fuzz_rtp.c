@@ -1,0 +1,28 @@
+/* tests/fuzz/fuzz_rtp.c - libFuzzer target: the RTP header checks every packet from the network goes through (rtp_header_parse). */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "res_rtp.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct rtp_header h;
+	/* A copy of exactly `size` bytes, so ASan catches any read past the packet. */
+	uint8_t *packet = malloc(size ? size : 1);
+
+	if (!packet)
+		return 0;
+	memcpy(packet, data, size);
+	if (rtp_header_parse(packet, size, &h) == 0) {
+		/* What the parser promises: the payload lies inside the packet. */
+		if (h.payload_off > size || h.payload_len > size - h.payload_off)
+			abort();
+	}
+	free(packet);
+	return 0;
+}
