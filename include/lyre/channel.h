@@ -27,6 +27,7 @@
 struct ly_module;
 struct ly_channel;
 struct ly_format;
+struct ly_rtp;
 
 enum ly_chan_state {
 	LY_STATE_DOWN,		/* allocated, nothing happened yet */
@@ -51,6 +52,7 @@ enum ly_cause {
 	LY_CAUSE_SUBSCRIBER_ABSENT = 20,
 	LY_CAUSE_CALL_REJECTED = 21,
 	LY_CAUSE_NUMBER_CHANGED = 22,
+	LY_CAUSE_ANSWERED_ELSEWHERE = 26,	/* Dial: another destination answered */
 	LY_CAUSE_DESTINATION_OUT_OF_ORDER = 27,
 	LY_CAUSE_INVALID_NUMBER_FORMAT = 28,
 	LY_CAUSE_FACILITY_REJECTED = 29,
@@ -106,6 +108,10 @@ struct ly_chan_tech {
 	int (*send_digit_end)(struct ly_channel *chan, char digit, unsigned duration_ms);
 	int (*send_text)(struct ly_channel *chan, const char *text);
 	struct ly_module *owner;	/* set by ly_chan_tech_register */
+	/* Optional (appended): the channel's RTP session, so a bridge can relay
+	 * two legs natively (lyre/bridge.h); NULL when it has none.  The session
+	 * must stay valid until the channel's hangup. */
+	struct ly_rtp *(*get_rtp)(struct ly_channel *chan);
 };
 
 int ly_chan_tech_register(struct ly_module *owner, struct ly_chan_tech *tech);

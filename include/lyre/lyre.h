@@ -22,5 +22,6 @@
 #include "timing.h"
 #include "db.h"
 #include "rtp.h"
+#include "bridge.h"
 
 #endif

@@ -1,0 +1,288 @@
+/* modules/chan_sip/sip_cli.c - the sip show / sip set debug console commands. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <lyre/lyre.h>
+
+#include "sip_cli.h"
+#include "sip_core.h"
+#include "sip_options.h"
+#include "sip_registrar.h"
+
+static struct sip_core *core_or_fail(struct ly_cli_args *a)
+{
+	struct sip_core *core = sip_core_running();
+
+	if (!core)
+		ly_cli_print(a, "chan_sip is not running\n");
+	return core;
+}
+
+/* "Reachable 12ms" / "Unreachable" / "Unknown" for one endpoint's bindings. */
+static void endpoint_state(struct sip_core *core, const struct sip_endpoint_conf *e, char *buf, size_t size);
+
+struct state_ctx {
+	enum sip_reach best;
+	unsigned rtt;
+};
+
+static void state_one(struct sip_binding *b, void *arg)
+{
+	struct state_ctx *s = arg;
+
+	if (b->reach == SIP_REACH_REACHABLE && (s->best != SIP_REACH_REACHABLE || b->rtt_ms < s->rtt)) {
+		s->best = SIP_REACH_REACHABLE;
+		s->rtt = b->rtt_ms;
+	} else if (b->reach == SIP_REACH_UNREACHABLE && s->best == SIP_REACH_UNKNOWN) {
+		s->best = SIP_REACH_UNREACHABLE;
+	}
+}
+
+static void endpoint_state(struct sip_core *core, const struct sip_endpoint_conf *e, char *buf, size_t size)
+{
+	struct state_ctx s = { SIP_REACH_UNKNOWN, 0 };
+	unsigned n = sip_registrar_count(sip_core_registrar(core), e->name);
+
+	if (!n) {
+		ly_strlcpy(buf, "Unavailable", size);
+		return;
+	}
+	sip_registrar_foreach(sip_core_registrar(core), e->name, state_one, &s);
+	if (s.best == SIP_REACH_REACHABLE)
+		snprintf(buf, size, "Reachable %ums", s.rtt);
+	else if (!e->qualify)
+		ly_strlcpy(buf, "Registered", size);
+	else
+		ly_strlcpy(buf, sip_reach_name(s.best), size);
+}
+
+static enum ly_cli_result show_endpoints(struct ly_cli_args *a)
+{
+	struct sip_core *core = core_or_fail(a);
+	unsigned count = 0;
+	char state[32];
+
+	if (a->argc != 3)
+		return LY_CLI_SHOWUSAGE;
+	if (!core)
+		return LY_CLI_FAILURE;
+	ly_cli_print(a, "%-16s %-16s %-9s %s\n", "Endpoint", "Context", "Contacts", "State");
+	for (const struct sip_endpoint_conf *e = sip_core_conf(core)->endpoints; e; e = e->next) {
+		endpoint_state(core, e, state, sizeof(state));
+		ly_cli_print(a, "%-16s %-16s %4u/%-4u %s\n", e->name, e->context,
+			     sip_registrar_count(sip_core_registrar(core), e->name), e->max_contacts, state);
+		count++;
+	}
+	ly_cli_print(a, "%u endpoint%s\n", count, count == 1 ? "" : "s");
+	return LY_CLI_SUCCESS;
+}
+
+static void algos_text(unsigned algos, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s%s", algos & SIP_AUTH_SHA256 ? "sha256" : "",
+		 (algos & SIP_AUTH_SHA256) && (algos & SIP_AUTH_MD5) ? "," : "",
+		 algos & SIP_AUTH_MD5 ? "md5" : "");
+}
+
+static void print_contact(struct sip_binding *b, void *arg);
+
+static enum ly_cli_result show_endpoint(struct ly_cli_args *a)
+{
+	struct sip_core *core = core_or_fail(a);
+	const struct sip_endpoint_conf *e;
+	char buf[64];
+
+	if (a->argc != 4)
+		return LY_CLI_SHOWUSAGE;
+	if (!core)
+		return LY_CLI_FAILURE;
+	e = sip_conf_endpoint(sip_core_conf(core), a->argv[3]);
+	if (!e) {
+		ly_cli_print(a, "No such endpoint: %s\n", a->argv[3]);
+		return LY_CLI_FAILURE;
+	}
+	ly_cli_print(a, "Endpoint:        %s  (%s:%d)\n", e->name, e->file, e->line);
+	/* Generated secrets are shown, so an administrator can set up the
+	 * phone; a secret written in sip.conf is already known to them. */
+	ly_cli_print(a, "Secret:          %s\n", e->secret_auto ? e->secret : "(set in sip.conf)");
+	ly_cli_print(a, "Context:         %s\n", e->context);
+	ly_cli_print(a, "Caller ID:       %s\n", e->callerid ? e->callerid : "(none)");
+	ly_cli_print(a, "Codecs:         ");
+	for (char **c = e->allow; c && *c; c++)
+		ly_cli_print(a, " %s", *c);
+	ly_cli_print(a, "\n");
+	ly_cli_print(a, "Transport:       %s\n", e->transport ? e->transport : "(any)");
+	algos_text(e->auth_algos, buf, sizeof(buf));
+	ly_cli_print(a, "Auth algorithms: %s\n", buf);
+	ly_cli_print(a, "DTMF mode:       %s\n", sip_dtmf_mode_name(e->dtmfmode));
+	ly_cli_print(a, "SRTP:            %s\n", sip_srtp_mode_name(e->srtp));
+	ly_cli_print(a, "force_rport:     %s\n", e->force_rport ? "yes" : "no");
+	ly_cli_print(a, "rewrite_contact: %s\n", e->rewrite_contact ? "yes" : "no");
+	ly_cli_print(a, "symmetric_rtp:   %s\n", e->symmetric_rtp ? "yes" : "no");
+	ly_cli_print(a, "Max contacts:    %u\n", e->max_contacts);
+	ly_cli_print(a, "Qualify:         %us\n", e->qualify);
+	ly_cli_print(a, "ACL rules:       %zu\n", e->acl.count);
+	endpoint_state(core, e, buf, sizeof(buf));
+	ly_cli_print(a, "State:           %s\n", buf);
+	sip_registrar_foreach(sip_core_registrar(core), e->name, print_contact, a);
+	return LY_CLI_SUCCESS;
+}
+
+static void print_contact(struct sip_binding *b, void *arg)
+{
+	struct ly_cli_args *a = arg;
+	time_t now = time(NULL);
+	char src[80], state[32];
+
+	sip_core_src_print(&b->src, src, sizeof(src));
+	if (b->reach == SIP_REACH_REACHABLE)
+		snprintf(state, sizeof(state), "Reachable %ums", b->rtt_ms);
+	else
+		ly_strlcpy(state, sip_reach_name(b->reach), sizeof(state));
+	ly_cli_print(a, "%-10s %-44s %6lld %-4s %-22s %s\n", b->aor, b->uri,
+		     (long long)(b->expires_at > now ? b->expires_at - now : 0),
+		     sip_proto_name(b->src.proto), src, state);
+}
+
+static void count_contact(struct sip_binding *b, void *arg)
+{
+	(void)b;
+	(*(unsigned *)arg)++;
+}
+
+static enum ly_cli_result show_contacts(struct ly_cli_args *a)
+{
+	struct sip_core *core = core_or_fail(a);
+	unsigned n = 0;
+
+	if (a->argc != 3)
+		return LY_CLI_SHOWUSAGE;
+	if (!core)
+		return LY_CLI_FAILURE;
+	ly_cli_print(a, "%-10s %-44s %6s %-4s %-22s %s\n", "AOR", "Contact", "Expire", "Via", "Source",
+		     "State");
+	sip_registrar_foreach(sip_core_registrar(core), NULL, print_contact, a);
+	sip_registrar_foreach(sip_core_registrar(core), NULL, count_contact, &n);
+	ly_cli_print(a, "%u contact%s\n", n, n == 1 ? "" : "s");
+	return LY_CLI_SUCCESS;
+}
+
+static enum ly_cli_result show_registrations(struct ly_cli_args *a)
+{
+	struct sip_core *core = core_or_fail(a);
+	unsigned n = 0;
+
+	if (a->argc != 3)
+		return LY_CLI_SHOWUSAGE;
+	if (!core)
+		return LY_CLI_FAILURE;
+	ly_cli_print(a, "%-16s %-24s %-16s %-8s %s\n", "Trunk", "Host", "Username", "Register", "Context");
+	for (const struct sip_trunk_conf *t = sip_core_conf(core)->trunks; t; t = t->next, n++)
+		ly_cli_print(a, "%-16s %-24s %-16s %-8s %s\n", t->name, t->host,
+			     t->username ? t->username : "-", t->do_register ? "yes" : "no", t->context);
+	ly_cli_print(a, "%u trunk%s\n", n, n == 1 ? "" : "s");
+	return LY_CLI_SUCCESS;
+}
+
+static void print_transport(const struct sip_core_tp_info *tp, void *arg)
+{
+	ly_cli_print(arg, "%-12s %-5s %-24s %-24s%s\n", tp->name, sip_proto_name(tp->proto), tp->bind,
+		     tp->sentby, tp->in_config ? "" : " (removed from sip.conf)");
+}
+
+static enum ly_cli_result show_transports(struct ly_cli_args *a)
+{
+	struct sip_core *core = core_or_fail(a);
+
+	if (a->argc != 3)
+		return LY_CLI_SHOWUSAGE;
+	if (!core)
+		return LY_CLI_FAILURE;
+	ly_cli_print(a, "%-12s %-5s %-24s %-24s\n", "Transport", "Proto", "Bind", "Listening on");
+	sip_core_foreach_transport(core, print_transport, a);
+	return LY_CLI_SUCCESS;
+}
+
+static enum ly_cli_result set_debug(struct ly_cli_args *a)
+{
+	struct sip_core *core = core_or_fail(a);
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char only[80];
+
+	if (a->argc < 4 || a->argc > 5)
+		return LY_CLI_SHOWUSAGE;
+	if (!core)
+		return LY_CLI_FAILURE;
+	if (a->argc == 4 && ly_strcaseeq(a->argv[3], "on")) {
+		sip_core_set_debug(core, true, NULL, 0);
+	} else if (a->argc == 4 && ly_strcaseeq(a->argv[3], "off")) {
+		sip_core_set_debug(core, false, NULL, 0);
+	} else if (a->argc == 5 && ly_strcaseeq(a->argv[3], "ip")) {
+		/* Port 0 (none given) means any port of that host. */
+		if (sip_addr_parse(a->argv[4], 0, &ss, &len)) {
+			ly_cli_print(a, "Not a numeric address: %s\n", a->argv[4]);
+			return LY_CLI_FAILURE;
+		}
+		sip_core_set_debug(core, true, (const struct sockaddr *)&ss, len);
+	} else {
+		return LY_CLI_SHOWUSAGE;
+	}
+	if (!sip_core_debug(core, only, sizeof(only)))
+		ly_cli_print(a, "SIP debugging disabled\n");
+	else
+		ly_cli_print(a, "SIP debugging enabled%s%s\n", *only ? " for " : "", only);
+	return LY_CLI_SUCCESS;
+}
+
+static void complete_endpoint(const struct ly_cli_args *a, int pos, const char *word,
+			      struct ly_cli_completion *c)
+{
+	struct sip_core *core = sip_core_running();
+
+	(void)a;
+	if (pos != 3 || !core)
+		return;
+	for (const struct sip_endpoint_conf *e = sip_core_conf(core)->endpoints; e; e = e->next)
+		if (ly_str_startswith(e->name, word))
+			ly_cli_complete_add(c, e->name);
+}
+
+static void complete_debug(const struct ly_cli_args *a, int pos, const char *word,
+			   struct ly_cli_completion *c)
+{
+	static const char *const words[] = { "on", "off", "ip" };
+
+	(void)a;
+	for (unsigned i = 0; pos == 3 && i < 3; i++)
+		if (ly_str_startswith(words[i], word))
+			ly_cli_complete_add(c, words[i]);
+}
+
+static const struct ly_cli_command commands[] = {
+	{ "sip show endpoints", "List SIP endpoints",
+	  "Usage: sip show endpoints\n  Lists the endpoints of sip.conf with their contacts and state.\n",
+	  show_endpoints, NULL },
+	{ "sip show endpoint", "Show one SIP endpoint",
+	  "Usage: sip show endpoint <name>\n  Shows an endpoint's settings, generated secret and contacts.\n",
+	  show_endpoint, complete_endpoint },
+	{ "sip show contacts", "List registered SIP contacts",
+	  "Usage: sip show contacts\n  Lists every registered contact with its expiry and qualify state.\n",
+	  show_contacts, NULL },
+	{ "sip show registrations", "List SIP trunks and their outbound registration",
+	  "Usage: sip show registrations\n  Lists the trunks of sip.conf.\n", show_registrations, NULL },
+	{ "sip show transports", "List SIP transports",
+	  "Usage: sip show transports\n  Lists the bound transports with the address each listens on.\n",
+	  show_transports, NULL },
+	{ "sip set debug", "Log SIP messages",
+	  "Usage: sip set debug {on|off|ip <addr[:port]>}\n"
+	  "  Logs every SIP message sent and received, or only those to and from addr.\n",
+	  set_debug, complete_debug },
+};
+
+int sip_cli_register(struct ly_module *self)
+{
+	return ly_cli_register_multiple(self, commands, sizeof(commands) / sizeof(commands[0]));
+}

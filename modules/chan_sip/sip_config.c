@@ -1,0 +1,682 @@
+/* modules/chan_sip/sip_config.c - parse and check sip.conf into a struct sip_conf. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lyre/lyre.h>
+
+#include "sip_auth.h"
+#include "sip_config.h"
+#include "sip_transport.h"
+
+#define DEFAULT_ALLOW "ulaw,alaw"
+
+static int bad(char *err, size_t errlen, const char *file, int line, const char *name,
+	       const char *value, const char *why)
+{
+	if (value)
+		snprintf(err, errlen, "%s:%d: %s = %s: %s", file, line, name, value, why);
+	else
+		snprintf(err, errlen, "%s:%d: %s: %s", file, line, name, why);
+	return EINVAL;
+}
+
+static int bad_var(char *err, size_t errlen, const struct ly_cfg_var *v, const char *why)
+{
+	return bad(err, errlen, v->file, v->line, v->name, v->value, why);
+}
+
+const char *sip_dtmf_mode_name(enum sip_dtmf_mode m)
+{
+	static const char *const names[] = { "rfc4733", "inband", "info", "auto" };
+
+	return names[m];
+}
+
+const char *sip_srtp_mode_name(enum sip_srtp_mode m)
+{
+	static const char *const names[] = { "no", "optional", "mandatory" };
+
+	return names[m];
+}
+
+int sip_auth_algos_parse(const char *s, unsigned *out)
+{
+	char *copy = ly_strdup(s), *save = NULL;
+	unsigned set = 0;
+	int rc = 0;
+
+	for (char *tok = strtok_r(copy, ", ", &save); tok && !rc; tok = strtok_r(NULL, ", ", &save)) {
+		if (ly_strcaseeq(tok, "md5"))
+			set |= SIP_AUTH_MD5;
+		else if (ly_strcaseeq(tok, "sha256") || ly_strcaseeq(tok, "sha-256"))
+			set |= SIP_AUTH_SHA256;
+		else
+			rc = EINVAL;
+	}
+	free(copy);
+	if (!rc && !set)
+		rc = EINVAL;
+	if (!rc)
+		*out = set;
+	return rc;
+}
+
+static int parse_bool(const struct ly_cfg_var *v, bool *out, char *err, size_t errlen)
+{
+	if (!ly_true(v->value) && !ly_false(v->value))
+		return bad_var(err, errlen, v, "expected yes or no");
+	*out = ly_true(v->value);
+	return 0;
+}
+
+static int parse_uint(const struct ly_cfg_var *v, long min, long max, unsigned *out, char *err,
+		      size_t errlen)
+{
+	long n;
+	char why[64];
+
+	if (ly_parse_int(v->value, min, max, &n)) {
+		snprintf(why, sizeof(why), "expected a number from %ld to %ld", min, max);
+		return bad_var(err, errlen, v, why);
+	}
+	*out = (unsigned)n;
+	return 0;
+}
+
+/* ---- ACLs ---- */
+
+/* "10.0.0.0/8", "10.0.0.0/255.0.0.0", "::1", "fe80::/10". */
+static int acl_rule_parse(const char *text, struct sip_acl_rule *r)
+{
+	char buf[128], *slash;
+	long n;
+
+	ly_strlcpy(buf, text, sizeof(buf));
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = '\0';
+	if (inet_pton(AF_INET, buf, r->addr) == 1) {
+		r->family = AF_INET;
+		r->prefix = 32;
+	} else if (inet_pton(AF_INET6, buf, r->addr) == 1) {
+		r->family = AF_INET6;
+		r->prefix = 128;
+	} else {
+		return EINVAL;
+	}
+	if (!slash)
+		return 0;
+	if (r->family == AF_INET && strchr(slash, '.')) {
+		struct in_addr mask;
+		uint32_t m;
+
+		if (inet_pton(AF_INET, slash, &mask) != 1)
+			return EINVAL;
+		m = ntohl(mask.s_addr);
+		r->prefix = 0;
+		while (m & 0x80000000u) {
+			r->prefix++;
+			m <<= 1;
+		}
+		return m ? EINVAL : 0;	/* a mask with holes is no prefix */
+	}
+	if (ly_parse_int(slash, 0, r->family == AF_INET ? 32 : 128, &n))
+		return EINVAL;
+	r->prefix = (unsigned)n;
+	return 0;
+}
+
+static bool prefix_match(const unsigned char *a, const unsigned char *b, unsigned bits)
+{
+	unsigned whole = bits / 8, rest = bits % 8;
+
+	if (memcmp(a, b, whole))
+		return false;
+	if (!rest)
+		return true;
+	unsigned char mask = (unsigned char)(0xff << (8 - rest));
+
+	return (a[whole] & mask) == (b[whole] & mask);
+}
+
+bool sip_acl_allows(const struct sip_acl *acl, const struct sockaddr *sa)
+{
+	const unsigned char *addr;
+	unsigned char mapped[4];
+	int family = sa->sa_family;
+	bool allowed = true;
+
+	if (family == AF_INET) {
+		addr = (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr;
+	} else {
+		const struct in6_addr *a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+
+		addr = a6->s6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(a6)) {	/* ::ffff:1.2.3.4 is 1.2.3.4 */
+			memcpy(mapped, a6->s6_addr + 12, 4);
+			addr = mapped;
+			family = AF_INET;
+		}
+	}
+	for (size_t i = 0; i < acl->count; i++) {
+		const struct sip_acl_rule *r = &acl->rules[i];
+
+		if (r->family == family && prefix_match(r->addr, addr, r->prefix))
+			allowed = r->permit;
+	}
+	return allowed;
+}
+
+static int acl_add(struct sip_acl *acl, const struct ly_cfg_var *v, char *err, size_t errlen)
+{
+	struct sip_acl_rule r = { .permit = ly_strcaseeq(v->name, "permit") };
+
+	if (acl_rule_parse(v->value, &r))
+		return bad_var(err, errlen, v, "expected an address with an optional /prefix or /mask");
+	acl->rules = ly_realloc(acl->rules, (acl->count + 1) * sizeof(*acl->rules));
+	acl->rules[acl->count++] = r;
+	return 0;
+}
+
+/* ---- codecs: Asterisk's allow/disallow, applied in order ---- */
+
+static size_t strv_len(char **v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+static void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void strv_remove(char **v, const char *name)
+{
+	size_t n = strv_len(v);
+
+	for (size_t i = 0; i < n; i++) {
+		if (ly_strcaseeq(v[i], name)) {
+			free(v[i]);
+			memmove(&v[i], &v[i + 1], (n - i) * sizeof(*v));
+			return;
+		}
+	}
+}
+
+static char **strv_add(char **v, const char *name)
+{
+	size_t n = strv_len(v);
+
+	strv_remove(v, name);	/* allowing again moves it to the end, as Asterisk */
+	n = strv_len(v);
+	v = ly_realloc(v, (n + 2) * sizeof(*v));
+	v[n] = ly_strdup(name);
+	v[n + 1] = NULL;
+	return v;
+}
+
+static int apply_codecs(char ***list, const struct ly_cfg_var *v, char *err, size_t errlen)
+{
+	bool allow = ly_strcaseeq(v->name, "allow");
+	char *copy = ly_strdup(v->value), *save = NULL;
+	int rc = 0;
+
+	for (char *tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		if (ly_strcaseeq(tok, "all")) {
+			if (allow) {
+				rc = bad_var(err, errlen, v, "allow=all is not supported: name the codecs");
+				break;
+			}
+			strv_free(*list);
+			*list = ly_calloc(1, sizeof(char *));
+		} else if (allow) {
+			*list = strv_add(*list, tok);
+		} else {
+			strv_remove(*list, tok);
+		}
+	}
+	free(copy);
+	return rc;
+}
+
+static char **strv_from_csv(const char *csv)
+{
+	char *copy = ly_strdup(csv), *save = NULL;
+	char **v = ly_calloc(1, sizeof(char *));
+
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		v = strv_add(v, tok);
+	free(copy);
+	return v;
+}
+
+/* ---- sections ---- */
+
+static void replace_str(char **slot, const char *value)
+{
+	free(*slot);
+	*slot = *value ? ly_strdup(value) : NULL;
+}
+
+static int read_general(const struct ly_cfg_section *s, struct sip_general *g, char *err,
+			size_t errlen)
+{
+	int rc = 0;
+
+	for (const struct ly_cfg_var *v = s->vars; v && !rc; v = v->next) {
+		if (ly_strcaseeq(v->name, "realm")) {
+			if (!*v->value || strchr(v->value, '"') || strchr(v->value, '\\'))
+				rc = bad_var(err, errlen, v, "a realm is a non-empty string without quotes");
+			else
+				replace_str(&g->realm, v->value);
+		} else if (ly_strcaseeq(v->name, "default_expiry")) {
+			rc = parse_uint(v, 1, 86400 * 7, &g->default_expiry, err, errlen);
+		} else if (ly_strcaseeq(v->name, "min_expiry")) {
+			rc = parse_uint(v, 1, 86400, &g->min_expiry, err, errlen);
+		} else if (ly_strcaseeq(v->name, "max_expiry")) {
+			rc = parse_uint(v, 1, 86400 * 7, &g->max_expiry, err, errlen);
+		} else if (ly_strcaseeq(v->name, "auth_algorithms")) {
+			if (sip_auth_algos_parse(v->value, &g->auth_algos))
+				rc = bad_var(err, errlen, v, "expected a list of sha256 and md5");
+		} else if (ly_strcaseeq(v->name, "useragent")) {
+			replace_str(&g->useragent, v->value);
+		} else {
+			rc = bad_var(err, errlen, v, "unknown option in [general]");
+		}
+	}
+	if (!rc && (g->min_expiry > g->default_expiry || g->default_expiry > g->max_expiry))
+		rc = bad(err, errlen, s->file, s->line, "[general]", NULL,
+			 "expiries must satisfy min_expiry <= default_expiry <= max_expiry");
+	return rc;
+}
+
+static int read_transport(const struct ly_cfg_section *s, struct sip_conf *c, char *err,
+			  size_t errlen)
+{
+	struct sip_tp_conf *t = ly_calloc(1, sizeof(*t));
+	bool have_proto = false;
+	int rc = 0;
+
+	t->name = ly_strdup(s->name);
+	t->file = s->file;
+	t->line = s->line;
+	t->next = c->transports;
+	c->transports = t;
+	for (const struct ly_cfg_var *v = s->vars; v && !rc; v = v->next) {
+		if (ly_strcaseeq(v->name, "type")) {
+			continue;
+		} else if (ly_strcaseeq(v->name, "protocol")) {
+			t->proto = sip_proto_parse(v->value, strlen(v->value));
+			have_proto = true;
+			if (t->proto != SIP_PROTO_UDP && t->proto != SIP_PROTO_TCP && t->proto != SIP_PROTO_TLS)
+				rc = bad_var(err, errlen, v, "expected udp, tcp or tls");
+		} else if (ly_strcaseeq(v->name, "bind")) {
+			struct sockaddr_storage ss;
+			socklen_t len;
+
+			if (sip_addr_parse(v->value, 5060, &ss, &len))
+				rc = bad_var(err, errlen, v, "expected a numeric address[:port], IPv6 in brackets");
+			else
+				replace_str(&t->bind, v->value);
+		} else if (ly_strcaseeq(v->name, "cert_file")) {
+			replace_str(&t->cert_file, v->value);
+		} else if (ly_strcaseeq(v->name, "priv_key_file")) {
+			replace_str(&t->priv_key_file, v->value);
+		} else if (ly_strcaseeq(v->name, "ca_list_file") || ly_strcaseeq(v->name, "ca_file")) {
+			replace_str(&t->ca_file, v->value);
+		} else {
+			rc = bad_var(err, errlen, v, "unknown transport option");
+		}
+	}
+	if (rc)
+		return rc;
+	if (!have_proto)
+		return bad(err, errlen, s->file, s->line, s->name, NULL, "transport needs protocol=");
+	if (!t->bind)
+		t->bind = ly_strdup("0.0.0.0");
+	if (t->proto == SIP_PROTO_TLS && (!t->cert_file || !t->priv_key_file))
+		return bad(err, errlen, s->file, s->line, s->name, NULL,
+			   "a tls transport needs cert_file and priv_key_file");
+	for (const struct sip_tp_conf *o = t->next; o; o = o->next)
+		if (o->proto == t->proto && !strcmp(o->bind, t->bind))
+			return bad(err, errlen, s->file, s->line, s->name, NULL,
+				   "binds the same address and protocol as another transport");
+	return 0;
+}
+
+static int endpoint_var(const struct ly_cfg_var *v, struct sip_endpoint_conf *e, char *err,
+			size_t errlen)
+{
+	const char *n = v->name;
+
+	if (ly_strcaseeq(n, "type"))
+		return 0;
+	if (ly_strcaseeq(n, "secret") || ly_strcaseeq(n, "password")) {
+		if (!*v->value)
+			return bad_var(err, errlen, v, "an empty secret is not allowed");
+		e->secret_auto = ly_strcaseeq(v->value, "auto");
+		replace_str(&e->secret, e->secret_auto ? "" : v->value);
+		return 0;
+	}
+	if (ly_strcaseeq(n, "context"))
+		return replace_str(&e->context, v->value), 0;
+	if (ly_strcaseeq(n, "callerid"))
+		return replace_str(&e->callerid, v->value), 0;
+	if (ly_strcaseeq(n, "transport"))
+		return replace_str(&e->transport, v->value), 0;
+	if (ly_strcaseeq(n, "allow") || ly_strcaseeq(n, "disallow"))
+		return apply_codecs(&e->allow, v, err, errlen);
+	if (ly_strcaseeq(n, "force_rport"))
+		return parse_bool(v, &e->force_rport, err, errlen);
+	if (ly_strcaseeq(n, "rewrite_contact"))
+		return parse_bool(v, &e->rewrite_contact, err, errlen);
+	if (ly_strcaseeq(n, "symmetric_rtp") || ly_strcaseeq(n, "rtp_symmetric"))
+		return parse_bool(v, &e->symmetric_rtp, err, errlen);
+	if (ly_strcaseeq(n, "max_contacts"))
+		return parse_uint(v, 1, 100, &e->max_contacts, err, errlen);
+	if (ly_strcaseeq(n, "qualify") || ly_strcaseeq(n, "qualify_frequency"))
+		return parse_uint(v, 0, 86400, &e->qualify, err, errlen);
+	if (ly_strcaseeq(n, "permit") || ly_strcaseeq(n, "deny"))
+		return acl_add(&e->acl, v, err, errlen);
+	if (ly_strcaseeq(n, "auth_algorithms")) {
+		if (sip_auth_algos_parse(v->value, &e->auth_algos))
+			return bad_var(err, errlen, v, "expected a list of sha256 and md5");
+		return 0;
+	}
+	if (ly_strcaseeq(n, "dtmfmode") || ly_strcaseeq(n, "dtmf_mode")) {
+		static const char *const modes[] = { "rfc4733", "inband", "info", "auto" };
+
+		for (unsigned i = 0; i < 4; i++)
+			if (ly_strcaseeq(v->value, modes[i]) ||
+			    (i == 0 && ly_strcaseeq(v->value, "rfc2833")))
+				return e->dtmfmode = (enum sip_dtmf_mode)i, 0;
+		return bad_var(err, errlen, v, "expected rfc4733, inband, info or auto");
+	}
+	if (ly_strcaseeq(n, "srtp") || ly_strcaseeq(n, "media_encryption")) {
+		if (ly_false(v->value))
+			return e->srtp = SIP_SRTP_NO, 0;
+		if (ly_strcaseeq(v->value, "optional"))
+			return e->srtp = SIP_SRTP_OPTIONAL, 0;
+		if (ly_true(v->value) || ly_strcaseeq(v->value, "mandatory") || ly_strcaseeq(v->value, "sdes"))
+			return e->srtp = SIP_SRTP_MANDATORY, 0;
+		return bad_var(err, errlen, v, "expected no, optional or mandatory");
+	}
+	return bad_var(err, errlen, v, "unknown endpoint option");
+}
+
+static int read_endpoint(const struct ly_cfg_section *s, struct sip_conf *c, char *err,
+			 size_t errlen)
+{
+	struct sip_endpoint_conf *e = ly_calloc(1, sizeof(*e));
+	int rc = 0;
+
+	e->name = ly_strdup(s->name);
+	e->file = s->file;
+	e->line = s->line;
+	e->max_contacts = 1;
+	e->auth_algos = c->gen.auth_algos;
+	e->allow = strv_from_csv(DEFAULT_ALLOW);
+	e->next = c->endpoints;
+	c->endpoints = e;
+	for (const struct ly_cfg_var *v = s->vars; v && !rc; v = v->next)
+		rc = endpoint_var(v, e, err, errlen);
+	if (rc)
+		return rc;
+	if (!e->secret && !e->secret_auto)
+		return bad(err, errlen, s->file, s->line, s->name, NULL,
+			   "endpoint needs secret= (or secret=auto to generate one)");
+	if (!e->context)
+		return bad(err, errlen, s->file, s->line, s->name, NULL, "endpoint needs context=");
+	if (e->transport && !sip_conf_transport(c, e->transport))
+		return bad(err, errlen, s->file, s->line, s->name, e->transport, "no such transport");
+	for (const char *p = e->name; *p; p++)
+		if (!(*p >= '0' && *p <= '9') && !(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
+		    !strchr("-_.!~*'+", *p))
+			return bad(err, errlen, s->file, s->line, s->name, NULL,
+				   "an endpoint name must be a plain SIP user name");
+	return 0;
+}
+
+static int trunk_var(const struct ly_cfg_var *v, struct sip_trunk_conf *t, char *err, size_t errlen)
+{
+	const char *n = v->name;
+
+	if (ly_strcaseeq(n, "type"))
+		return 0;
+	if (ly_strcaseeq(n, "host")) {
+		if (sip_addr_parse(v->value, 5060, &t->addr, &t->addr_len))
+			return bad_var(err, errlen, v, "expected a numeric address[:port] (DNS is not supported yet)");
+		return replace_str(&t->host, v->value), 0;
+	}
+	if (ly_strcaseeq(n, "username"))
+		return replace_str(&t->username, v->value), 0;
+	if (ly_strcaseeq(n, "secret") || ly_strcaseeq(n, "password"))
+		return replace_str(&t->secret, v->value), 0;
+	if (ly_strcaseeq(n, "context"))
+		return replace_str(&t->context, v->value), 0;
+	if (ly_strcaseeq(n, "transport"))
+		return replace_str(&t->transport, v->value), 0;
+	if (ly_strcaseeq(n, "register"))
+		return parse_bool(v, &t->do_register, err, errlen);
+	if (ly_strcaseeq(n, "expiry"))
+		return parse_uint(v, 60, 86400, &t->expiry, err, errlen);
+	return bad_var(err, errlen, v, "unknown trunk option");
+}
+
+static int read_trunk(const struct ly_cfg_section *s, struct sip_conf *c, char *err, size_t errlen)
+{
+	struct sip_trunk_conf *t = ly_calloc(1, sizeof(*t));
+	int rc = 0;
+
+	t->name = ly_strdup(s->name);
+	t->file = s->file;
+	t->line = s->line;
+	t->expiry = 3600;
+	t->next = c->trunks;
+	c->trunks = t;
+	if (sip_conf_endpoint(c, s->name))
+		return bad(err, errlen, s->file, s->line, s->name, NULL, "an endpoint has this name too");
+	for (const struct ly_cfg_var *v = s->vars; v && !rc; v = v->next)
+		rc = trunk_var(v, t, err, errlen);
+	if (rc)
+		return rc;
+	if (!t->host)
+		return bad(err, errlen, s->file, s->line, s->name, NULL, "trunk needs host=");
+	if (!t->context)
+		return bad(err, errlen, s->file, s->line, s->name, NULL, "trunk needs context=");
+	if (t->do_register && (!t->username || !t->secret))
+		return bad(err, errlen, s->file, s->line, s->name, NULL,
+			   "register=yes needs username= and secret=");
+	t->proto = SIP_PROTO_UDP;
+	if (t->transport) {
+		const struct sip_tp_conf *tp = sip_conf_transport(c, t->transport);
+
+		if (!tp)
+			return bad(err, errlen, s->file, s->line, s->name, t->transport, "no such transport");
+		t->proto = tp->proto;
+	}
+	return 0;
+}
+
+static int read_sections(const struct ly_config *cfg, struct sip_conf *c, char *err, size_t errlen)
+{
+	const struct ly_cfg_section *gen = ly_cfg_section(cfg, "general");
+	int rc = gen ? read_general(gen, &c->gen, err, errlen) : 0;
+
+	/* Transports first, so endpoints and trunks can name them whatever the order. */
+	for (int pass = 0; pass < 2 && !rc; pass++) {
+		for (const struct ly_cfg_section *s = cfg->sections; s && !rc; s = s->next) {
+			const char *type = ly_cfg_section_get(s, "type");
+
+			if (s->is_template || ly_strcaseeq(s->name, "general"))
+				continue;
+			if (!type)
+				rc = bad(err, errlen, s->file, s->line, s->name, NULL,
+					 "section needs type=transport, endpoint or trunk");
+			else if (ly_strcaseeq(type, "transport"))
+				rc = pass == 0 ? read_transport(s, c, err, errlen) : 0;
+			else if (pass == 0)
+				continue;
+			else if (ly_strcaseeq(type, "endpoint"))
+				rc = read_endpoint(s, c, err, errlen);
+			else if (ly_strcaseeq(type, "trunk"))
+				rc = read_trunk(s, c, err, errlen);
+			else
+				rc = bad(err, errlen, s->file, s->line, s->name, type,
+					 "unknown type (transport, endpoint or trunk)");
+		}
+	}
+	return rc;
+}
+
+/* Sections were prepended while reading: put them back in file order. */
+#define REVERSE(type, head)                                  \
+	do {                                                 \
+		type *done_ = NULL;                          \
+		while (head) {                               \
+			type *n_ = (head)->next;             \
+			(head)->next = done_;                \
+			done_ = (head);                      \
+			(head) = n_;                         \
+		}                                            \
+		(head) = done_;                              \
+	} while (0)
+
+static void reverse_lists(struct sip_conf *c)
+{
+	REVERSE(struct sip_tp_conf, c->transports);
+	REVERSE(struct sip_endpoint_conf, c->endpoints);
+	REVERSE(struct sip_trunk_conf, c->trunks);
+}
+
+int sip_conf_from_config(struct ly_config *cfg, struct sip_conf **out, char *err, size_t errlen)
+{
+	struct sip_conf *c = ly_calloc(1, sizeof(*c));
+	int rc;
+
+	c->cfg = cfg;
+	c->gen = (struct sip_general){
+		.realm = ly_strdup("lyre"),
+		.default_expiry = 3600,
+		.min_expiry = 60,
+		.max_expiry = 7200,
+		.auth_algos = SIP_AUTH_ALGOS_ALL,
+		.useragent = ly_strdup("Lyre"),
+	};
+	rc = read_sections(cfg, c, err, errlen);
+	if (!rc)
+		reverse_lists(c);
+	if (rc) {
+		sip_conf_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+int sip_conf_load(const char *confdir, const char *filename, struct sip_conf **out, char *err,
+		  size_t errlen)
+{
+	struct ly_cfg_error cerr;
+	struct ly_config *cfg;
+	int rc = ly_config_load(confdir, filename, &cfg, &cerr);
+
+	if (rc) {
+		snprintf(err, errlen, "%s", cerr.msg);
+		return rc;
+	}
+	return sip_conf_from_config(cfg, out, err, errlen);
+}
+
+void sip_conf_free(struct sip_conf *c)
+{
+	if (!c)
+		return;
+	while (c->transports) {
+		struct sip_tp_conf *t = c->transports;
+
+		c->transports = t->next;
+		free(t->name), free(t->bind), free(t->cert_file), free(t->priv_key_file), free(t->ca_file);
+		free(t);
+	}
+	while (c->endpoints) {
+		struct sip_endpoint_conf *e = c->endpoints;
+
+		c->endpoints = e->next;
+		free(e->name), free(e->secret), free(e->context), free(e->callerid), free(e->transport);
+		strv_free(e->allow);
+		free(e->acl.rules);
+		free(e);
+	}
+	while (c->trunks) {
+		struct sip_trunk_conf *t = c->trunks;
+
+		c->trunks = t->next;
+		free(t->name), free(t->host), free(t->username), free(t->secret), free(t->context);
+		free(t->transport);
+		free(t);
+	}
+	free(c->gen.realm);
+	free(c->gen.useragent);
+	ly_config_free(c->cfg);
+	free(c);
+}
+
+struct sip_endpoint_conf *sip_conf_endpoint(const struct sip_conf *c, const char *name)
+{
+	for (struct sip_endpoint_conf *e = c ? c->endpoints : NULL; e; e = e->next)
+		if (!strcmp(e->name, name))	/* SIP user names are case-sensitive (§19.1.4) */
+			return e;
+	return NULL;
+}
+
+struct sip_tp_conf *sip_conf_transport(const struct sip_conf *c, const char *name)
+{
+	for (struct sip_tp_conf *t = c ? c->transports : NULL; t; t = t->next)
+		if (ly_strcaseeq(t->name, name))
+			return t;
+	return NULL;
+}
+
+static bool same_host(const struct sockaddr *a, const struct sockaddr *b)
+{
+	if (a->sa_family != b->sa_family)
+		return false;
+	if (a->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		       &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr));
+}
+
+/* A trunk is identified by its host's address alone: ITSPs send from
+ * other ports than the one we register to. */
+struct sip_trunk_conf *sip_conf_trunk_by_addr(const struct sip_conf *c, const struct sockaddr *sa)
+{
+	for (struct sip_trunk_conf *t = c ? c->trunks : NULL; t; t = t->next)
+		if (same_host((const struct sockaddr *)&t->addr, sa))
+			return t;
+	return NULL;
+}
+
+static bool str_same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+bool sip_tp_conf_same(const struct sip_tp_conf *a, const struct sip_tp_conf *b)
+{
+	return a->proto == b->proto && str_same(a->bind, b->bind) &&
+	       str_same(a->cert_file, b->cert_file) && str_same(a->priv_key_file, b->priv_key_file) &&
+	       str_same(a->ca_file, b->ca_file);
+}

@@ -1,0 +1,129 @@
+/*
+ * modules/chan_sip/sip_config.h - sip.conf: transports, endpoints (phones)
+ * and trunks, one section per thing, as res_pjsip's pjsip.conf does:
+ *
+ *   [general]   realm, default_expiry, min_expiry, max_expiry, auth_algorithms,
+ *               useragent
+ *   [udp]       type=transport protocol=udp|tcp|tls bind=127.0.0.1:5060
+ *               (tls: cert_file, priv_key_file, ca_file)
+ *   [100]       type=endpoint secret=...|auto context=... (see sip_endpoint_conf)
+ *   [itsp]      type=trunk host=... username=... secret=... register=yes context=...
+ *
+ * Templates ([name](!) and [x](tmpl)) come from the config parser; template
+ * sections themselves are skipped.  Every error names file:line.  Parsing
+ * builds a new struct sip_conf and never touches running state.
+ */
+#ifndef LYRE_SIP_CONFIG_H
+#define LYRE_SIP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include <lyre/config.h>
+
+#include "sip_hdr.h"
+
+/* One permit/deny rule: an address and a prefix length. */
+struct sip_acl_rule {
+	bool permit;
+	int family;		/* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	unsigned prefix;
+};
+
+/*
+ * Asterisk's ACL semantics: every rule is checked in order and the last
+ * one that matches decides; no rule matching means allowed.  So
+ * "deny=0.0.0.0/0 permit=10.0.0.0/8" lets only 10/8 in.
+ */
+struct sip_acl {
+	struct sip_acl_rule *rules;
+	size_t count;
+};
+bool sip_acl_allows(const struct sip_acl *acl, const struct sockaddr *sa);
+
+enum sip_dtmf_mode { SIP_DTMF_RFC4733, SIP_DTMF_INBAND, SIP_DTMF_INFO, SIP_DTMF_AUTO };
+enum sip_srtp_mode { SIP_SRTP_NO, SIP_SRTP_OPTIONAL, SIP_SRTP_MANDATORY };
+const char *sip_dtmf_mode_name(enum sip_dtmf_mode m);
+const char *sip_srtp_mode_name(enum sip_srtp_mode m);
+
+struct sip_tp_conf {
+	struct sip_tp_conf *next;
+	char *name;
+	enum sip_proto proto;	/* UDP, TCP or TLS */
+	char *bind;
+	char *cert_file, *priv_key_file, *ca_file;	/* TLS only */
+	const char *file;	/* owned by the ly_config kept in struct sip_conf */
+	int line;
+};
+
+struct sip_endpoint_conf {
+	struct sip_endpoint_conf *next;
+	char *name;		/* the AOR and the digest username */
+	char *secret;		/* NULL until sip_endpoint_resolve_secrets for secret=auto */
+	bool secret_auto;	/* secret=auto: generated once, kept in statedir */
+	char *context;
+	char *callerid;		/* "Name" <num>, or NULL */
+	char **allow;		/* format names in preference order, NULL-terminated */
+	char *transport;	/* name of a transport section, or NULL: any */
+	bool force_rport, rewrite_contact, symmetric_rtp;
+	enum sip_dtmf_mode dtmfmode;
+	enum sip_srtp_mode srtp;
+	unsigned max_contacts;	/* bindings kept per AOR; the oldest is replaced */
+	unsigned qualify;	/* seconds between OPTIONS pings, 0 = off */
+	unsigned auth_algos;	/* SIP_AUTH_* set */
+	struct sip_acl acl;
+	const char *file;
+	int line;
+};
+
+struct sip_trunk_conf {
+	struct sip_trunk_conf *next;
+	char *name;
+	char *host;		/* numeric "ip[:port]" or "[v6]:port" */
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	char *username, *secret;
+	bool do_register;
+	unsigned expiry;	/* asked for in outbound REGISTER */
+	char *context;
+	char *transport;
+	enum sip_proto proto;
+	const char *file;
+	int line;
+};
+
+struct sip_general {
+	char *realm;
+	unsigned default_expiry, min_expiry, max_expiry;
+	unsigned auth_algos;
+	char *useragent;
+};
+
+struct sip_conf {
+	struct sip_general gen;
+	struct sip_tp_conf *transports;
+	struct sip_endpoint_conf *endpoints;
+	struct sip_trunk_conf *trunks;
+	struct ly_config *cfg;	/* kept: file names in the sections point into it */
+};
+
+/* Read confdir/filename.  ENOENT when there is none; EINVAL (err says
+ * file:line) for a broken one. */
+int sip_conf_load(const char *confdir, const char *filename, struct sip_conf **out, char *err,
+		  size_t errlen);
+/* Build from a parsed file; takes ownership of cfg (also on failure). */
+int sip_conf_from_config(struct ly_config *cfg, struct sip_conf **out, char *err, size_t errlen);
+void sip_conf_free(struct sip_conf *c);
+
+struct sip_endpoint_conf *sip_conf_endpoint(const struct sip_conf *c, const char *name);
+struct sip_trunk_conf *sip_conf_trunk_by_addr(const struct sip_conf *c, const struct sockaddr *sa);
+struct sip_tp_conf *sip_conf_transport(const struct sip_conf *c, const char *name);
+
+/* "sha256,md5" into a SIP_AUTH_* set; EINVAL for an unknown name. */
+int sip_auth_algos_parse(const char *s, unsigned *out);
+/* True when the two transports bind the same thing the same way. */
+bool sip_tp_conf_same(const struct sip_tp_conf *a, const struct sip_tp_conf *b);
+
+#endif
