@@ -418,8 +418,25 @@ static void server_timeout(struct sip_txn *t, void *arg)
 	dlg_terminate(d, SIP_DIALOG_END_TIMEOUT, 408);
 }
 
+/* §9.2: the transaction layer answered the CANCEL with 200 and the INVITE
+ * with 487.  An unanswered initial INVITE ends its early dialog (the
+ * caller hung up, reported as the peer ending it, status 487); a cancelled
+ * re-INVITE leaves the dialog as it was. */
+static void server_cancelled(struct sip_txn *st, const struct sip_msg *cancel, void *arg)
+{
+	struct sip_dialog *d = arg;
+
+	(void)cancel;
+	if (st != d->in_invite || d->state == SIP_DIALOG_TERMINATED)
+		return;
+	drop_txn(&d->in_invite);
+	if (d->state == SIP_DIALOG_EARLY && !d->acked_st)
+		dlg_terminate(d, SIP_DIALOG_END_REMOTE_BYE, 487);
+}
+
 const struct sip_txn_user dlg_server_user = {
 	.timeout = server_timeout,
+	.cancelled = server_cancelled,
 	.terminated = txn_terminated,
 };
 

@@ -55,7 +55,7 @@ enum sip_dialog_state {
 /* Why a dialog ended. */
 enum sip_dialog_end {
 	SIP_DIALOG_END_LOCAL,		/* we ended it (BYE sent, CANCEL, final response) */
-	SIP_DIALOG_END_REMOTE_BYE,	/* the peer sent BYE */
+	SIP_DIALOG_END_REMOTE_BYE,	/* the peer sent BYE, or CANCEL before we answered (status 487) */
 	SIP_DIALOG_END_REJECTED,	/* the INVITE got a final non-2xx (status says which) */
 	SIP_DIALOG_END_TIMEOUT,		/* no answer, no ACK (§13.3.1.4), or 408/481 (§12.2.1.2) */
 	SIP_DIALOG_END_SESSION_EXPIRED,	/* RFC 4028 §10: no refresh came; BYE sent */

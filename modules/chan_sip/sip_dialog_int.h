@@ -70,6 +70,7 @@ struct sip_dialog {
 	bool se_we_refresh;
 	uint64_t se_timer;
 	uint64_t se_start;		/* clock when the interval last started */
+	unsigned se_min_seen;		/* largest Min-SE of a 422 on this dialog (§7.4) */
 
 	/* SDP: the last body we sent with an offer or answer, resent by a
 	 * refreshing re-INVITE; our o= line; our last offer */

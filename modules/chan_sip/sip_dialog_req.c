@@ -57,6 +57,55 @@ static bool first_route_loose(const struct sip_dialog *d, struct sip_uri *first)
 	return sip_uri_param(first, "lr", &v) || !d->nroutes;
 }
 
+/* Whether the dialog's route set starts with a strict router. */
+static bool route_set_strict(const struct sip_dialog *d)
+{
+	struct sip_nameaddr first;
+	char *buf;
+	bool strict;
+
+	if (!d->nroutes)
+		return false;
+	buf = ly_malloc(SIP_NAMEADDR_BUF(strlen(d->routes[0])));
+	strict = route_uri(d->routes[0], &first, buf) == 0 && !first_route_loose(d, &first.uri);
+	free(buf);
+	return strict;
+}
+
+/*
+ * Where req goes (§8.1.2): the fixed destination if set; else, when the
+ * route set starts with a strict router, the Request-URI (which §12.2.1.1
+ * made that router); else the first Route, or the Request-URI without one.
+ * The rule looks at the route set, not at the message: with a strict first
+ * hop the message's first Route is the second hop, which may be loose.
+ */
+static int next_hop(const struct sip_dialog *d, const struct sip_msg *req, struct sip_msg_src *dst)
+{
+	struct sip_value_iter it;
+	struct sip_str v;
+	struct sip_uri hop;
+	int err;
+
+	if (d->fixed_dst) {
+		*dst = d->dst;
+		return 0;
+	}
+	sip_value_iter_init(&it, req, "Route");
+	if (!route_set_strict(d) && sip_value_next(&it, &v)) {
+		char *buf = ly_malloc(SIP_NAMEADDR_BUF(v.len));
+		struct sip_nameaddr na;
+
+		err = sip_nameaddr_parse(&na, v.s, v.len, buf) ? EHOSTUNREACH : dlg_resolve(&na.uri, dst);
+		free(buf);
+		return err;
+	}
+	if (sip_uri_parse(&hop, req->ruri.text, strlen(req->ruri.text)) != 0)
+		return EINVAL;
+	err = dlg_resolve(&hop, dst);
+	sip_uri_release(&hop);
+	return err;
+}
+
 /*
  * Request-URI and Route headers per §12.2.1.1, and the next hop: the
  * first Route when it is a loose router, else the Request-URI (the
@@ -68,9 +117,7 @@ static struct sip_msg *new_routed(struct sip_dialog *d, const char *method, stru
 	char *buf = d->nroutes ? ly_malloc(SIP_NAMEADDR_BUF(strlen(d->routes[0]))) : NULL;
 	struct sip_nameaddr first;
 	struct sip_msg *m = NULL;
-	struct sip_uri target;
 	bool loose = true;
-	int err = 0;
 
 	if (d->nroutes && route_uri(d->routes[0], &first, buf) != 0) {
 		free(buf);
@@ -87,17 +134,8 @@ static struct sip_msg *new_routed(struct sip_dialog *d, const char *method, stru
 		sip_msg_hdr_add(m, "Route", d->routes[i]);
 	if (!loose)
 		sip_msg_hdr_addf(m, "Route", "<%s>", d->remote_target);
-	if (d->fixed_dst)
-		*dst = d->dst;
-	else if (d->nroutes && loose)
-		err = dlg_resolve(&first.uri, dst);
-	else if (sip_uri_parse(&target, m->ruri.text, strlen(m->ruri.text)) == 0) {
-		err = dlg_resolve(&target, dst);
-		sip_uri_release(&target);
-	} else
-		err = EHOSTUNREACH;
 	free(buf);
-	if (err) {
+	if (next_hop(d, m, dst) != 0) {
 		ly_warning("SIP dialog %s: cannot send %s: next hop is no numeric address", d->call_id, method);
 		sip_msg_unref(m);
 		return NULL;
@@ -156,7 +194,6 @@ static void prepare(struct sip_dialog *d, struct sip_msg *req)
 int sip_dialog_request_send(struct sip_dialog *d, struct sip_msg *req)
 {
 	struct sip_msg_src dst;
-	struct sip_uri hop;
 	struct sip_txn *ct = NULL;
 	int err;
 
@@ -167,35 +204,9 @@ int sip_dialog_request_send(struct sip_dialog *d, struct sip_msg *req)
 	if ((req->method_id == SIP_METHOD_INVITE || req->method_id == SIP_METHOD_UPDATE) &&
 	    (d->out_invite || d->out_update || d->in_invite || d->in_update))
 		return EBUSY;
-	if (d->fixed_dst)
-		dst = d->dst;
-	else {
-		const struct sip_hdr *route = sip_msg_hdr_find(req, SIP_HDR_ROUTE);
-		struct sip_value_iter it;
-		struct sip_str v;
-		char *buf;
-		struct sip_nameaddr na;
-		bool loose = false;
-
-		sip_value_iter_init(&it, req, "Route");
-		if (route && sip_value_next(&it, &v)) {
-			buf = ly_malloc(SIP_NAMEADDR_BUF(v.len));
-			err = sip_nameaddr_parse(&na, v.s, v.len, buf) ? EINVAL : 0;
-			loose = !err && sip_uri_param(&na.uri, "lr", &(struct sip_str){ 0 });
-			err = err ? err : loose ? dlg_resolve(&na.uri, &dst) : 0;
-			free(buf);
-			if (err)
-				return EHOSTUNREACH;
-		}
-		if (!loose) {
-			if (sip_uri_parse(&hop, req->ruri.text, strlen(req->ruri.text)) != 0)
-				return EINVAL;
-			err = dlg_resolve(&hop, &dst);
-			sip_uri_release(&hop);
-			if (err)
-				return err;
-		}
-	}
+	err = next_hop(d, req, &dst);
+	if (err)
+		return err;
 	prepare(d, req);
 	err = sip_txn_client_start(d->dt->txns, req, &dst, &dlg_client_user, sip_dialog_ref(d), &ct);
 	if (err) {
@@ -336,6 +347,8 @@ static void retry_after_422(struct sip_dialog *d, const struct sip_msg *req, con
 	if (!min || min <= d->se_interval)
 		return;
 	d->se_interval = min;
+	if (min > d->se_min_seen)
+		d->se_min_seen = min;
 	send_with_body(d, sip_method_name(req->method_id), req->content_type, req->body, req->body_len);
 }
 

@@ -60,10 +60,12 @@ static bool supports_timer(const struct sip_msg *m)
 }
 
 /* RFC 4028 §7.1/§7.4: a request of ours carries our interval and, for a
- * refresh, the refresher we keep (we are this transaction's UAC). */
+ * refresh, the refresher we keep (we are this transaction's UAC); its
+ * Min-SE is the largest a 422 on the dialog asked for, never below ours. */
 void dlg_se_add_request(struct sip_dialog *d, struct sip_msg *req, bool refresh)
 {
 	unsigned interval = d->se_interval ? d->se_interval : d->dt->cfg.session_expires;
+	unsigned min_se = d->se_min_seen > d->dt->cfg.min_se ? d->se_min_seen : d->dt->cfg.min_se;
 
 	if (!interval)
 		return;
@@ -73,7 +75,7 @@ void dlg_se_add_request(struct sip_dialog *d, struct sip_msg *req, bool refresh)
 	else
 		sip_msg_hdr_addf(req, "Session-Expires", "%u", interval);
 	sip_msg_hdr_remove_all(req, "Min-SE");
-	sip_msg_hdr_addf(req, "Min-SE", "%u", d->dt->cfg.min_se);
+	sip_msg_hdr_addf(req, "Min-SE", "%u", min_se);
 }
 
 /* RFC 4028 §8.1: an interval below our minimum gets 422 with our Min-SE. */

@@ -226,6 +226,7 @@ static struct sip_dialog *fork_dialog(struct dlg_invite *inv)
 	d->remote_target = ly_strdup(o->remote_target);
 	d->local_cseq = o->local_cseq;
 	d->se_interval = o->se_interval;
+	d->se_min_seen = o->se_min_seen;
 	d->sdp_owner = o->sdp_owner;
 	if (o->local_sdp)
 		dlg_keep_body(d, inv->req);
@@ -282,6 +283,8 @@ static void provisional(struct dlg_invite *inv, struct sip_msg *resp)
 	inv->provisional = true;
 	if (inv->cancelled && !inv->cancel_sent)
 		send_cancel(inv);
+	if (d->state == SIP_DIALOG_TERMINATED)
+		return;	/* the user ended the call (CANCEL sent): no early dialog for it */
 	if (resp->to.tag && resp->status > 100) {
 		d = dialog_for(inv, resp);
 		if (d->state == SIP_DIALOG_CALLING)
@@ -337,6 +340,7 @@ static void failure(struct dlg_invite *inv, int status, struct sip_msg *resp)
 		char se[16];
 
 		o->se_interval = dlg_min_se_of(resp);
+		o->se_min_seen = o->se_interval;
 		snprintf(se, sizeof(se), "%u", o->se_interval);
 		sip_msg_hdr_set(inv->req, "Min-SE", se);
 		if (sip_dialog_invite_resend(o, "Session-Expires", se) == 0)

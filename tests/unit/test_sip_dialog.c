@@ -3,12 +3,14 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lyre/sched.h"
 #include "lyre/utils.h"
+#include "sdp.h"
 #include "sip_dialog.h"
 #include "sip_msg.h"
 #include "sip_txn.h"
@@ -24,20 +26,106 @@ struct ua {
 	struct sip_txn_table *txns;
 	struct sip_dialog_table *dt;
 	struct sip_dialog *d;		/* referenced */
+	const struct sip_dialog_user *dlg_user;	/* for dialogs bob makes (default: user) */
 	int answer;			/* what bob answers a new INVITE with */
-	int terminated, answered, failed, acks, requests;
+	bool challenge;			/* bob: 401 to an INVITE without Authorization */
+	int terminated, answered, failed, acks, requests, progress, responses;
 	enum sip_dialog_end why;
+	int term_status;		/* status of the last `terminated` */
 	int last_status;
+	enum sip_method resp_method;
+	char *auth;			/* alice: Authorization to resend with from `failed` */
+	int resend_rc;
+	enum sdp_dir offered, answered_dir;	/* hold: directions seen by the answerer */
+	enum sdp_dir applied;		/* hold: what the offerer may do after the answer */
+	int apply_rc;
+	struct sip_dialog *seen[8];	/* every dialog a callback reported (referenced) */
+	int nseen;
 };
 static struct ua ua[2];
 
 /* Messages in flight: printed, parsed again on delivery. */
-static struct { int to; char *text; } wire[64];
+static struct { int to; char *text; } wire[256];
 static int n_wire;
 static int sent_status[2][700];
 static bool deaf_alice;	/* messages to alice are lost */
+static bool raw_bob;	/* messages to bob land in inbox[], the test answers them */
+static struct sip_msg *inbox[64];
+static int n_inbox;
+static bool (*lost)(int to, const struct sip_msg *m);	/* messages it returns true for are lost */
 
-static int queue(int from, const struct sip_msg *m)
+/* Everything each side sent: parsed, with the destination port and the time. */
+static struct sent { int from; struct sip_msg *m; unsigned port; uint64_t at; } sent_log[512];
+static int n_sent;
+
+static void log_sent(int from, const char *text, const struct sip_msg_src *dst)
+{
+	struct sip_parse_info info;
+	struct sip_msg *m = NULL;
+
+	if (n_sent >= (int)LY_ARRAY_LEN(sent_log) ||
+	    sip_msg_parse(text, strlen(text), SIP_FRAME_DATAGRAM, &m, &info) != SIP_PARSE_OK) {
+		sip_msg_unref(m);
+		return;
+	}
+	sent_log[n_sent].from = from;
+	sent_log[n_sent].m = m;
+	sent_log[n_sent].port = dst ? ntohs(((const struct sockaddr_in *)&dst->addr)->sin_port) : 0;
+	sent_log[n_sent].at = fake_now;
+	n_sent++;
+}
+
+/* The n-th request `method` side `from` sent (n < 0: the last), or NULL. */
+static const struct sent *sent_req(int from, const char *method, int n)
+{
+	const struct sent *last = NULL;
+
+	for (int i = 0; i < n_sent; i++) {
+		const struct sent *s = &sent_log[i];
+
+		if (s->from != from || !s->m->is_request || strcmp(s->m->method, method) != 0)
+			continue;
+		if (n >= 0 && n-- == 0)
+			return s;
+		last = s;
+	}
+	return n < 0 ? last : NULL;
+}
+
+static int count_req(int from, const char *method)
+{
+	int n = 0;
+
+	while (sent_req(from, method, n))
+		n++;
+	return n;
+}
+
+static const char *hdr(const struct sent *s, const char *name)
+{
+	return s ? sip_msg_hdr_value(s->m, name) : NULL;
+}
+
+/* The i-th value of a header of a logged message ("" past the end). */
+static const char *hdr_nth(const struct sent *s, const char *name, int i)
+{
+	static char out[256];
+	struct sip_value_iter it;
+	struct sip_str v;
+
+	out[0] = 0;
+	if (!s)
+		return out;
+	sip_value_iter_init(&it, s->m, name);
+	while (sip_value_next(&it, &v))
+		if (i-- == 0) {
+			snprintf(out, sizeof(out), "%.*s", (int)v.len, v.s);
+			break;
+		}
+	return out;
+}
+
+static int queue(int from, const struct sip_msg *m, const struct sip_msg_src *dst)
 {
 	struct ly_buf b;
 
@@ -45,6 +133,7 @@ static int queue(int from, const struct sip_msg *m)
 	sip_msg_print(m, &b);
 	if (!m->is_request && m->status < 700)
 		sent_status[from][m->status]++;
+	log_sent(from, ly_buf_str(&b), dst);
 	if (n_wire < (int)LY_ARRAY_LEN(wire)) {
 		wire[n_wire].to = !from;
 		wire[n_wire].text = ly_strdup(ly_buf_str(&b));
@@ -56,14 +145,13 @@ static int queue(int from, const struct sip_msg *m)
 
 static int send_req(void *ctx, const struct sip_msg *req, struct sip_msg_src *dst)
 {
-	(void)dst;
-	return queue((int)(intptr_t)ctx, req);
+	return queue((int)(intptr_t)ctx, req, dst);
 }
 
 static int send_resp(void *ctx, const struct sip_msg *resp, const struct sip_msg_src *src)
 {
 	(void)src;
-	return queue((int)(intptr_t)ctx, resp);
+	return queue((int)(intptr_t)ctx, resp, NULL);
 }
 
 /* Deliver everything in flight, including what delivery sends. */
@@ -72,16 +160,22 @@ static void pump(void)
 	for (int i = 0; i < n_wire; i++) {
 		struct sip_parse_info info;
 		struct sip_msg *m = NULL;
+		int to = wire[i].to;
 
-		if (deaf_alice && wire[i].to == 0) {
+		if (deaf_alice && to == 0) {
 			free(wire[i].text);
 			continue;
 		}
-		if (sip_msg_parse(wire[i].text, strlen(wire[i].text), SIP_FRAME_DATAGRAM, &m, &info) == SIP_PARSE_OK) {
+		if (sip_msg_parse(wire[i].text, strlen(wire[i].text), SIP_FRAME_DATAGRAM, &m, &info) == SIP_PARSE_OK &&
+		    !(lost && lost(to, m))) {
 			m->src.proto = SIP_PROTO_UDP;
 			m->src.addr.ss_family = AF_INET;
 			m->src.addr_len = sizeof(struct sockaddr_in);
-			sip_txn_receive(ua[wire[i].to].txns, m);
+			if (raw_bob && to == 1) {
+				if (n_inbox < (int)LY_ARRAY_LEN(inbox))
+					inbox[n_inbox++] = sip_msg_ref(m);
+			} else
+				sip_txn_receive(ua[to].txns, m);
 		}
 		sip_msg_unref(m);
 		free(wire[i].text);
@@ -114,21 +208,67 @@ static void advance(uint64_t ms)
 	fake_now = to;
 }
 
+/* Raw bob: the last request `method` that reached him. */
+static struct sip_msg *inbox_last(const char *method)
+{
+	for (int i = n_inbox - 1; i >= 0; i--)
+		if (inbox[i]->is_request && strcmp(inbox[i]->method, method) == 0)
+			return inbox[i];
+	return NULL;
+}
+
+/* Raw bob answers req: code with To tag `tag`, Contact `contact` (may be
+ * NULL) and extra headers as name, value pairs ending with NULL. */
+static void bob_says(const struct sip_msg *req, int code, const char *tag, const char *contact, ...)
+{
+	struct sip_msg *resp = sip_msg_new_response(req, code, NULL, tag);
+	const char *name;
+	va_list ap;
+
+	if (contact)
+		sip_msg_hdr_addf(resp, "Contact", "<%s>", contact);
+	va_start(ap, contact);
+	while ((name = va_arg(ap, const char *)) != NULL)
+		sip_msg_hdr_add(resp, name, va_arg(ap, const char *));
+	va_end(ap);
+	queue(1, resp, NULL);
+	sip_msg_unref(resp);
+}
+
 static struct ua *ua_of(void *arg) { return arg; }
+
+static void note_dialog(struct ua *u, struct sip_dialog *d)
+{
+	for (int i = 0; i < u->nseen; i++)
+		if (u->seen[i] == d)
+			return;
+	if (u->nseen < (int)LY_ARRAY_LEN(u->seen))
+		u->seen[u->nseen++] = sip_dialog_ref(d);
+}
+
+static void on_progress(struct sip_dialog *d, struct sip_msg *resp, void *arg)
+{
+	(void)resp;
+	ua_of(arg)->progress++;
+	note_dialog(arg, d);
+}
 
 static void on_answered(struct sip_dialog *d, struct sip_msg *resp, void *arg)
 {
-	(void)d;
 	(void)resp;
 	ua_of(arg)->answered++;
+	note_dialog(arg, d);
 }
 
 static void on_failed(struct sip_dialog *d, int status, struct sip_msg *resp, void *arg)
 {
-	(void)d;
+	struct ua *u = arg;
+
 	(void)resp;
-	ua_of(arg)->failed++;
-	ua_of(arg)->last_status = status;
+	u->failed++;
+	u->last_status = status;
+	if (u->auth && (status == 401 || status == 407))
+		u->resend_rc = sip_dialog_invite_resend(d, "Authorization", u->auth);
 }
 
 static void on_ack(struct sip_dialog *d, struct sip_msg *ack, void *arg)
@@ -138,16 +278,73 @@ static void on_ack(struct sip_dialog *d, struct sip_msg *ack, void *arg)
 	ua_of(arg)->acks++;
 }
 
+static void on_response(struct sip_dialog *d, enum sip_method method, int status, struct sip_msg *resp, void *arg)
+{
+	struct ua *u = arg;
+	struct sdp_result res;
+
+	u->responses++;
+	u->last_status = status;
+	u->resp_method = method;
+	if (method == SIP_METHOD_INVITE && status == 200 && resp && resp->body_len) {
+		u->apply_rc = sip_dialog_sdp_apply_answer(d, resp, &res, NULL);
+		u->applied = u->apply_rc ? SDP_DIR_UNSET : res.dir;
+	}
+}
+
 static void on_terminated(struct sip_dialog *d, enum sip_dialog_end why, int status, void *arg)
 {
 	(void)d;
-	(void)status;
 	ua_of(arg)->terminated++;
 	ua_of(arg)->why = why;
+	ua_of(arg)->term_status = status;
 }
 
 static const struct sip_dialog_user user = {
-	.answered = on_answered, .failed = on_failed, .ack = on_ack, .terminated = on_terminated,
+	.progress = on_progress, .answered = on_answered, .failed = on_failed, .ack = on_ack,
+	.response = on_response, .terminated = on_terminated,
+};
+
+static const char *const test_codecs[] = { "ulaw" };
+
+/* A media description for side i, with direction dir. */
+static struct sdp_local media_of(int i, enum sdp_dir dir)
+{
+	struct sdp_local l = { .addr = "127.0.0.1", .port = 10000 + 2 * (unsigned)i, .codecs = test_codecs,
+			       .ncodecs = 1, .dir = dir };
+	return l;
+}
+
+/* The answerer of a re-INVITE: answers the SDP offer with sendrecv media
+ * (RFC 3264 §6.1 turns the direction around) and notes both directions. */
+static void on_request_sdp(struct sip_dialog *d, struct sip_txn *st, struct sip_msg *req, void *arg)
+{
+	struct ua *u = arg;
+	struct sdp_local l = media_of(u == &ua[1], SDP_SENDRECV);
+	struct sdp_session *offer = NULL;
+	struct sdp_result res;
+	struct ly_buf body;
+
+	u->requests++;
+	if (!req->body_len) {
+		sip_dialog_reply(d, st, 200, NULL, NULL, 0);
+		return;
+	}
+	if (sdp_parse(req->body, req->body_len, &offer, NULL) == 0 && offer->nmedia)
+		u->offered = sdp_media_dir(offer, &offer->media[0]);
+	sdp_free(offer);
+	ly_buf_init(&body);
+	if (sip_dialog_sdp_answer(d, req, &l, &body, &res, NULL) == 0) {
+		u->answered_dir = res.dir;
+		sip_dialog_reply(d, st, 200, "application/sdp", ly_buf_str(&body), body.len);
+	} else
+		sip_dialog_reply(d, st, 488, NULL, NULL, 0);
+	ly_buf_free(&body);
+}
+
+static const struct sip_dialog_user user_sdp = {
+	.progress = on_progress, .answered = on_answered, .failed = on_failed, .ack = on_ack,
+	.response = on_response, .terminated = on_terminated, .request = on_request_sdp,
 };
 
 static const struct sip_dialog_party bob_party = {
@@ -170,7 +367,15 @@ static void on_request(struct sip_txn *st, struct sip_msg *req, void *arg)
 		sip_txn_reply(st, 405, NULL, NULL);
 		return;
 	}
-	if (sip_dialog_uas_new(u->dt, st, req, &bob_party, &user, u, &d) != 0)
+	if (u->challenge && !sip_msg_hdr_value(req, "Authorization")) {
+		struct sip_msg *resp = sip_msg_new_response(req, 401, NULL, "challenge");
+
+		sip_msg_hdr_add(resp, "WWW-Authenticate", "Digest realm=\"lyre\", nonce=\"n1\"");
+		sip_txn_respond(st, resp);
+		sip_msg_unref(resp);
+		return;
+	}
+	if (sip_dialog_uas_new(u->dt, st, req, &bob_party, u->dlg_user ? u->dlg_user : &user, u, &d) != 0)
 		return;
 	sip_dialog_unref(u->d);
 	u->d = d;
@@ -189,7 +394,7 @@ static void on_stray(struct sip_msg *resp, void *arg)
 	sip_dialog_table_stray(ua_of(arg)->dt, resp);
 }
 
-static void setup(const struct sip_dialog_config *cfg)
+static void setup2(const struct sip_dialog_config *cfg0, const struct sip_dialog_config *cfg1)
 {
 	struct sip_txn_config tc = { .now_ms = clock_now };
 
@@ -198,6 +403,10 @@ static void setup(const struct sip_dialog_config *cfg)
 	memset(ua, 0, sizeof(ua));
 	memset(sent_status, 0, sizeof(sent_status));
 	deaf_alice = false;
+	raw_bob = false;
+	lost = NULL;
+	n_inbox = 0;
+	n_sent = 0;
 	for (int i = 0; i < 2; i++) {
 		struct sip_txn_transport tp = { .send_request = send_req, .send_response = send_resp,
 						.ctx = (void *)(intptr_t)i };
@@ -205,9 +414,14 @@ static void setup(const struct sip_dialog_config *cfg)
 					      .stray_response = on_stray, .arg = &ua[i] };
 
 		ua[i].txns = sip_txn_table_new(sched, &tc, &tp, &h);
-		ua[i].dt = sip_dialog_table_new(ua[i].txns, sched, &tp, cfg);
+		ua[i].dt = sip_dialog_table_new(ua[i].txns, sched, &tp, i ? cfg1 : cfg0);
 	}
 	ua[1].answer = 200;
+}
+
+static void setup(const struct sip_dialog_config *cfg)
+{
+	setup2(cfg, cfg);
 }
 
 static void teardown(void)
@@ -215,14 +429,21 @@ static void teardown(void)
 	lose();
 	for (int i = 0; i < 2; i++) {
 		sip_dialog_unref(ua[i].d);
+		for (int k = 0; k < ua[i].nseen; k++)
+			sip_dialog_unref(ua[i].seen[k]);
 		sip_txn_table_free(ua[i].txns);
 		sip_dialog_table_free(ua[i].dt);
 	}
+	for (int i = 0; i < n_inbox; i++)
+		sip_msg_unref(inbox[i]);
+	for (int i = 0; i < n_sent; i++)
+		sip_msg_unref(sent_log[i].m);
+	n_inbox = n_sent = 0;
 	ly_sched_free(sched);
 }
 
-/* Alice calls bob; returns alice's dialog in ua[0].d. */
-static void call(void)
+/* Alice's dialog for an INVITE to bob in ua[0].d, not yet sent. */
+static void prepare_call(void)
 {
 	struct sip_dialog_invite_params p = {
 		.ruri = "sip:bob@127.0.0.1:5080", .local = &alice_party,
@@ -231,6 +452,12 @@ static void call(void)
 
 	p.dst.proto = SIP_PROTO_UDP;
 	CHECK_INT(sip_dialog_uac_new(ua[0].dt, &p, &user, &ua[0], &ua[0].d), 0);
+}
+
+/* Alice calls bob; returns alice's dialog in ua[0].d. */
+static void call(void)
+{
+	prepare_call();
 	CHECK_INT(sip_dialog_invite_send(ua[0].d), 0);
 	pump();
 }
@@ -320,10 +547,541 @@ static void test_session_expires_without_refresh(void)
 	teardown();
 }
 
+
+/* The dialog of alice with remote tag `tag`, or NULL. */
+static struct sip_dialog *alice_dialog(const char *tag)
+{
+	return sip_dialog_find(ua[0].dt, sip_dialog_call_id(ua[0].d), sip_dialog_local_tag(ua[0].d), tag);
+}
+
+/* Raw bob's INVITE, or the test ends here. */
+#define BOB_INVITE(inv) \
+	do { (inv) = inbox_last("INVITE"); CHECK((inv) != NULL); if (!(inv)) { teardown(); return; } } while (0)
+
+/* §12.1.2, §13.2.2.4: two 18x with different To tags are two early
+ * dialogs; the first 2xx confirms one and ends the other; a 2xx from the
+ * other fork later is ACKed and then ended with BYE, each at its Contact. */
+static void test_forked_early_dialogs(void)
+{
+	struct sip_dialog *a, *b;
+	struct sip_msg *inv;
+	const struct sent *s;
+
+	setup(NULL);
+	raw_bob = true;
+	call();
+	BOB_INVITE(inv);
+	bob_says(inv, 180, "forkA", "sip:a@127.0.0.1:5081", NULL);
+	bob_says(inv, 183, "forkB", "sip:b@127.0.0.1:5082", NULL);
+	pump();
+	CHECK_INT(ua[0].progress, 2);
+	CHECK_INT(ua[0].nseen, 2);
+	CHECK_INT(sip_dialog_table_count(ua[0].dt), 2);
+	a = alice_dialog("forkA");
+	b = alice_dialog("forkB");
+	CHECK(a && b && a != b);
+	if (!a || !b) {
+		teardown();
+		return;
+	}
+	CHECK_INT(sip_dialog_state(a), SIP_DIALOG_EARLY);
+	CHECK_INT(sip_dialog_state(b), SIP_DIALOG_EARLY);
+	CHECK_STR(sip_dialog_remote_target(a), "sip:a@127.0.0.1:5081");
+	CHECK_STR(sip_dialog_remote_target(b), "sip:b@127.0.0.1:5082");
+	CHECK_STR(sip_dialog_local_tag(a), sip_dialog_local_tag(b));
+
+	bob_says(inv, 200, "forkB", "sip:b@127.0.0.1:5082", NULL);
+	pump();
+	CHECK_INT(ua[0].answered, 1);
+	CHECK_INT(sip_dialog_state(b), SIP_DIALOG_CONFIRMED);
+	CHECK_INT(sip_dialog_state(a), SIP_DIALOG_TERMINATED);
+	CHECK_INT(ua[0].terminated, 1);
+	CHECK_INT(ua[0].why, SIP_DIALOG_END_FORK_LOST);
+	CHECK_INT(sip_dialog_table_count(ua[0].dt), 1);
+	s = sent_req(0, "ACK", 0);
+	CHECK(s && s->port == 5082);
+	CHECK(s && strcmp(s->m->ruri.text, "sip:b@127.0.0.1:5082") == 0);
+	CHECK(s && s->m->to.tag && strcmp(s->m->to.tag, "forkB") == 0);
+
+	bob_says(inv, 200, "forkA", "sip:a@127.0.0.1:5081", NULL);
+	pump();
+	s = sent_req(0, "ACK", 1);
+	CHECK(s && s->port == 5081 && strcmp(s->m->to.tag, "forkA") == 0);
+	s = sent_req(0, "BYE", 0);
+	CHECK(s && s->port == 5081 && strcmp(s->m->to.tag, "forkA") == 0);
+	CHECK(s && s->m->cseq == 2);
+	CHECK_INT(count_req(0, "BYE"), 1);
+	CHECK_INT(ua[0].answered, 1);
+	CHECK_INT(sip_dialog_state(b), SIP_DIALOG_CONFIRMED);
+	CHECK_INT(sip_dialog_table_count(ua[0].dt), 1);
+	teardown();
+}
+
+/* §13.2.2.4: every retransmission of the 2xx gets the same ACK again,
+ * through the transaction while it lasts (RFC 6026 Timer M) and from the
+ * dialog table afterwards. */
+static void test_2xx_retransmissions_reacked(void)
+{
+	struct sip_msg *inv;
+	const struct sent *a0, *a1;
+
+	setup(NULL);
+	raw_bob = true;
+	call();
+	BOB_INVITE(inv);
+	bob_says(inv, 200, "b1", "sip:bob@127.0.0.1:5080", NULL);
+	pump();
+	CHECK_INT(count_req(0, "ACK"), 1);
+	bob_says(inv, 200, "b1", "sip:bob@127.0.0.1:5080", NULL);
+	pump();
+	CHECK_INT(count_req(0, "ACK"), 2);
+	a0 = sent_req(0, "ACK", 0);
+	a1 = sent_req(0, "ACK", 1);
+	CHECK(a0 && a1 && a0->m->cseq == 1 && a1->m->cseq == 1);
+	CHECK_STR(hdr(a0, "Via"), hdr(a1, "Via"));
+	advance(40000);		/* Timer M: the INVITE transaction is gone */
+	bob_says(inv, 200, "b1", "sip:bob@127.0.0.1:5080", NULL);
+	pump();
+	CHECK_INT(count_req(0, "ACK"), 3);
+	bob_says(inv, 200, "nosuchtag", "sip:bob@127.0.0.1:5080", NULL);
+	pump();
+	CHECK_INT(count_req(0, "ACK"), 3);
+	CHECK_INT(ua[0].answered, 1);
+	CHECK_INT(ua[0].terminated, 0);
+	teardown();
+}
+
+#define RR_LOOSE "<sip:p2@127.0.0.1:5092;lr>, <sip:p1@127.0.0.1:5091;lr>"
+
+/* §12.1.2: the UAC's route set is the Record-Route of the 2xx reversed;
+ * §12.2.1.1 with a loose first hop: Request-URI is the remote target,
+ * Route is the route set, the request goes to the first route. */
+static void test_route_set_uac_loose(void)
+{
+	struct sip_msg *inv;
+	const struct sent *s;
+
+	setup(NULL);
+	raw_bob = true;
+	call();
+	BOB_INVITE(inv);
+	bob_says(inv, 200, "b1", "sip:bob@127.0.0.1:5080", "Record-Route", RR_LOOSE, NULL);
+	pump();
+	CHECK_INT(sip_dialog_route_count(ua[0].d), 2);
+	CHECK_STR(sip_dialog_route(ua[0].d, 0), "<sip:p1@127.0.0.1:5091;lr>");
+	CHECK_STR(sip_dialog_route(ua[0].d, 1), "<sip:p2@127.0.0.1:5092;lr>");
+	CHECK_INT(sip_dialog_info(ua[0].d, NULL, NULL, 0), 0);
+	for (int i = 0; i < 2; i++) {
+		s = sent_req(0, i ? "INFO" : "ACK", 0);
+		CHECK(s && s->port == 5091);
+		CHECK(s && strcmp(s->m->ruri.text, "sip:bob@127.0.0.1:5080") == 0);
+		CHECK_STR(hdr_nth(s, "Route", 0), "<sip:p1@127.0.0.1:5091;lr>");
+		CHECK_STR(hdr_nth(s, "Route", 1), "<sip:p2@127.0.0.1:5092;lr>");
+		CHECK_STR(hdr_nth(s, "Route", 2), "");
+	}
+	teardown();
+}
+
+/* §12.2.1.1, strict first hop: it becomes the Request-URI, the rest of the
+ * route set and then the remote target are the Route, and the request
+ * goes to the strict router. */
+static void test_route_set_strict(void)
+{
+	struct sip_msg *inv;
+	const struct sent *s;
+
+	setup(NULL);
+	raw_bob = true;
+	call();
+	BOB_INVITE(inv);
+	bob_says(inv, 200, "b1", "sip:bob@127.0.0.1:5080", "Record-Route",
+		 "<sip:p2@127.0.0.1:5092;lr>", "Record-Route", "<sip:p1@127.0.0.1:5091>", NULL);
+	pump();
+	CHECK_STR(sip_dialog_route(ua[0].d, 0), "<sip:p1@127.0.0.1:5091>");
+	CHECK_INT(sip_dialog_info(ua[0].d, NULL, NULL, 0), 0);
+	for (int i = 0; i < 2; i++) {
+		s = sent_req(0, i ? "INFO" : "ACK", 0);
+		CHECK(s && s->port == 5091);
+		CHECK(s && strcmp(s->m->ruri.text, "sip:p1@127.0.0.1:5091") == 0);
+		CHECK_STR(hdr_nth(s, "Route", 0), "<sip:p2@127.0.0.1:5092;lr>");
+		CHECK_STR(hdr_nth(s, "Route", 1), "<sip:bob@127.0.0.1:5080>");
+		CHECK_STR(hdr_nth(s, "Route", 2), "");
+	}
+	teardown();
+}
+
+/* §12.1.1: the UAS keeps the INVITE's Record-Route in order and copies it
+ * into its 2xx, whose reversal is the UAC's route set. */
+static void test_route_set_uas(void)
+{
+	const struct sent *s;
+
+	setup(NULL);
+	prepare_call();
+	sip_msg_hdr_add(sip_dialog_invite_request(ua[0].d), "Record-Route", RR_LOOSE);
+	CHECK_INT(sip_dialog_invite_send(ua[0].d), 0);
+	pump();
+	CHECK_INT(ua[0].answered, 1);
+	CHECK_INT(sip_dialog_route_count(ua[1].d), 2);
+	CHECK_STR(sip_dialog_route(ua[1].d, 0), "<sip:p2@127.0.0.1:5092;lr>");
+	CHECK_STR(sip_dialog_route(ua[0].d, 0), "<sip:p1@127.0.0.1:5091;lr>");
+	CHECK_STR(sip_dialog_route(ua[0].d, 1), "<sip:p2@127.0.0.1:5092;lr>");
+	CHECK_INT(sip_dialog_end(ua[1].d), 0);
+	s = sent_req(1, "BYE", 0);
+	CHECK(s && s->port == 5092);
+	CHECK(s && strcmp(s->m->ruri.text, "sip:alice@127.0.0.1:5070") == 0);
+	CHECK_STR(hdr_nth(s, "Route", 0), "<sip:p2@127.0.0.1:5092;lr>");
+	CHECK_STR(hdr_nth(s, "Route", 1), "<sip:p1@127.0.0.1:5091;lr>");
+	pump();
+	CHECK_INT(ua[0].why, SIP_DIALOG_END_REMOTE_BYE);
+	teardown();
+}
+
+/* §12.2.2: a request whose CSeq is below the last one seen gets 500; the
+ * dialog goes on. */
+static void test_cseq_out_of_order(void)
+{
+	struct sip_msg *i2, *i3;
+
+	setup(NULL);
+	call();
+	i2 = sip_dialog_request_new(ua[0].d, "INFO");
+	i3 = sip_dialog_request_new(ua[0].d, "INFO");
+	CHECK(i2 && i3 && i2->cseq + 1 == i3->cseq);
+	CHECK_INT(sip_dialog_request_send(ua[0].d, i3), 0);
+	pump();
+	CHECK_INT(ua[0].last_status, 200);
+	CHECK_INT(sip_dialog_request_send(ua[0].d, i2), 0);
+	pump();
+	sip_msg_unref(i2);
+	sip_msg_unref(i3);
+	CHECK_INT(sent_status[1][500], 1);
+	CHECK_INT(ua[0].last_status, 500);
+	CHECK_INT(ua[0].resp_method, SIP_METHOD_INFO);
+	CHECK_INT(sip_dialog_state(ua[0].d), SIP_DIALOG_CONFIRMED);
+	CHECK_INT(sip_dialog_state(ua[1].d), SIP_DIALOG_CONFIRMED);
+	CHECK_INT(sip_dialog_info(ua[0].d, NULL, NULL, 0), 0);
+	pump();
+	CHECK_INT(ua[0].last_status, 200);
+	CHECK_INT(ua[0].responses, 3);
+	teardown();
+}
+
+/* §14.1: crossing re-INVITEs both get 491; the owner of the Call-ID (the
+ * caller) retries after 2.1-4 s, the other side after 0-2 s, in 10 ms
+ * units; the retries succeed and only their 200 is reported. */
+static void test_reinvite_glare(void)
+{
+	setup(NULL);
+	call();
+	for (int round = 0; round < 3; round++) {
+		uint64_t t0 = fake_now;
+		const struct sent *ra, *rb;
+
+		CHECK_INT(sip_dialog_reinvite(ua[0].d, "application/sdp", "v=0\r\n", 5), 0);
+		CHECK_INT(sip_dialog_reinvite(ua[1].d, "application/sdp", "v=0\r\n", 5), 0);
+		CHECK_INT(sip_dialog_reinvite(ua[0].d, "application/sdp", "v=0\r\n", 5), EBUSY);
+		pump();
+		CHECK_INT(sent_status[0][491], round + 1);
+		CHECK_INT(sent_status[1][491], round + 1);
+		CHECK_INT(ua[0].responses + ua[1].responses, 4 * round);
+		advance(5000);
+		CHECK_INT(count_req(0, "INVITE"), 3 + 2 * round);
+		CHECK_INT(count_req(1, "INVITE"), 2 + 2 * round);
+		ra = sent_req(0, "INVITE", -1);
+		rb = sent_req(1, "INVITE", -1);
+		CHECK(ra && ra->at - t0 >= 2100 && ra->at - t0 <= 4000 && (ra->at - t0) % 10 == 0);
+		CHECK(rb && rb->at - t0 <= 2000 && (rb->at - t0) % 10 == 0);
+		CHECK_INT(sent_status[0][491], round + 1);
+		CHECK_INT(ua[0].responses, 2 * round + 1);
+		CHECK_INT(ua[1].responses, 2 * round + 1);
+		CHECK_INT(ua[0].last_status, 200);
+		CHECK_INT(ua[1].last_status, 200);
+		CHECK_INT(ua[0].acks, round + 1);	/* alice acknowledged bob's retry */
+		/* a BYE-free extra exchange keeps both sides' counts in step */
+		CHECK_INT(sip_dialog_info(ua[0].d, NULL, NULL, 0), 0);
+		CHECK_INT(sip_dialog_info(ua[1].d, NULL, NULL, 0), 0);
+		pump();
+	}
+	CHECK_INT(ua[0].terminated + ua[1].terminated, 0);
+	teardown();
+}
+
+/* One hold or resume by re-INVITE from side `from`, answered by the other. */
+static void hold_step(int from, enum sdp_dir local_dir, bool hold, enum sdp_dir offered,
+		      enum sdp_dir answered)
+{
+	struct sdp_local l = media_of(from, local_dir);
+	struct ua *peer = &ua[!from];
+
+	peer->offered = peer->answered_dir = ua[from].applied = SDP_DIR_UNSET;
+	CHECK_INT(sip_dialog_hold(ua[from].d, &l, hold), 0);
+	CHECK_INT(sip_dialog_hold(ua[from].d, &l, hold), EBUSY);
+	pump();
+	CHECK_INT(peer->offered, offered);
+	CHECK_INT(peer->answered_dir, answered);
+	CHECK_INT(ua[from].apply_rc, 0);
+	/* the offerer may do the reverse of what the answerer may do */
+	CHECK_INT(ua[from].applied, answered == SDP_RECVONLY ? SDP_SENDONLY : answered);
+}
+
+/* RFC 3264 §8.4: hold offers sendonly (inactive when we were not
+ * receiving), resume sendrecv; either side may hold the other. */
+static void test_hold_and_resume(void)
+{
+	setup(NULL);
+	ua[1].dlg_user = &user_sdp;
+	call();
+	sip_dialog_set_user(ua[0].d, &user_sdp, &ua[0]);
+	hold_step(0, SDP_SENDRECV, true, SDP_SENDONLY, SDP_RECVONLY);
+	hold_step(0, SDP_RECVONLY, true, SDP_INACTIVE, SDP_INACTIVE);
+	hold_step(0, SDP_DIR_UNSET, false, SDP_SENDRECV, SDP_SENDRECV);
+	hold_step(1, SDP_SENDRECV, true, SDP_SENDONLY, SDP_RECVONLY);
+	hold_step(1, SDP_INACTIVE, true, SDP_INACTIVE, SDP_INACTIVE);
+	hold_step(1, SDP_SENDRECV, false, SDP_SENDRECV, SDP_SENDRECV);
+	/* each re-INVITE counts twice (stack and dialog callback), plus the INVITE */
+	CHECK_INT(ua[0].requests + ua[1].requests, 1 + 2 * 6);
+	CHECK_INT(ua[0].terminated + ua[1].terminated, 0);
+	teardown();
+}
+
+/* RFC 4028 §9: the refresher (bob, the UAS) refreshes at half the interval
+ * with UPDATE when the peer allows it (no SDP), keeping the session up. */
+static void test_session_refresh_by_update(void)
+{
+	struct sip_dialog_config cfg = { .session_expires = 90, .min_se = 90 };
+	const struct sent *u;
+	bool we = true;
+
+	setup(&cfg);
+	call();
+	advance(46000);
+	CHECK_INT(count_req(1, "UPDATE"), 1);
+	CHECK_INT(count_req(1, "INVITE"), 0);
+	u = sent_req(1, "UPDATE", 0);
+	CHECK(u && u->m->body_len == 0);
+	CHECK_STR(hdr(u, "Session-Expires"), "90;refresher=uac");
+	advance(300000);
+	CHECK(count_req(1, "UPDATE") >= 7);
+	CHECK_INT(ua[0].terminated + ua[1].terminated, 0);
+	CHECK_INT(sip_dialog_session_interval(ua[0].d, &we), 90);
+	CHECK(!we);
+	CHECK_INT(sip_dialog_session_interval(ua[1].d, &we), 90);
+	CHECK(we);
+	teardown();
+}
+
+/* RFC 4028 §7.4: a 422 to the initial INVITE is retried with the
+ * Session-Expires and Min-SE of the 422. */
+static void test_session_422_initial(void)
+{
+	struct sip_dialog_config c0 = { .session_expires = 90, .min_se = 90 };
+	struct sip_dialog_config c1 = { .session_expires = 1800, .min_se = 120 };
+	const struct sent *s;
+
+	setup2(&c0, &c1);
+	call();
+	CHECK_INT(sent_status[1][422], 1);
+	CHECK_INT(ua[0].failed, 0);
+	CHECK_INT(ua[0].answered, 1);
+	s = sent_req(0, "INVITE", 1);
+	CHECK_STR(hdr(s, "Session-Expires"), "120");
+	CHECK_STR(hdr(s, "Min-SE"), "120");
+	CHECK(s && s->m->cseq == 2);
+	CHECK_INT(sip_dialog_session_interval(ua[0].d, NULL), 120);
+	CHECK_INT(sip_dialog_session_interval(ua[1].d, NULL), 120);
+	teardown();
+}
+
+/* RFC 4028 §7.4, §9: without UPDATE in the peer's Allow the refresh is a
+ * re-INVITE with our last SDP; a 422 to it is retried with the larger
+ * interval, and the 2xx sets the new one. */
+static void test_session_refresh_reinvite_422(void)
+{
+	struct sip_dialog_config cfg = { .session_expires = 90, .min_se = 90 };
+	struct sip_msg *inv, *r1, *r2;
+	bool we = false;
+
+	setup(&cfg);
+	raw_bob = true;
+	call();
+	BOB_INVITE(inv);
+	bob_says(inv, 200, "b1", "sip:bob@127.0.0.1:5080", "Allow", "INVITE, ACK, BYE, CANCEL",
+		 "Session-Expires", "90;refresher=uac", "Require", "timer", NULL);
+	pump();
+	CHECK_INT(sip_dialog_session_interval(ua[0].d, &we), 90);
+	CHECK(we);
+	advance(44000);
+	CHECK(inbox_last("INVITE") == inv);
+	advance(1000);
+	r1 = inbox_last("INVITE");
+	CHECK(r1 && r1 != inv && r1->to.tag);
+	if (!r1 || r1 == inv) {
+		teardown();
+		return;
+	}
+	CHECK_INT(count_req(0, "UPDATE"), 0);
+	CHECK_STR(sip_msg_hdr_value(r1, "Session-Expires"), "90;refresher=uac");
+	CHECK(r1->body_len == 5 && memcmp(r1->body, "v=0\r\n", 5) == 0);
+	bob_says(r1, 422, NULL, NULL, "Min-SE", "180", NULL);
+	pump();
+	r2 = inbox_last("INVITE");
+	CHECK(r2 && r2 != r1 && r2->cseq == r1->cseq + 1);
+	if (!r2 || r2 == r1) {
+		teardown();
+		return;
+	}
+	CHECK_STR(sip_msg_hdr_value(r2, "Session-Expires"), "180;refresher=uac");
+	CHECK_STR(sip_msg_hdr_value(r2, "Min-SE"), "180");
+	bob_says(r2, 200, NULL, "sip:bob@127.0.0.1:5080", "Session-Expires", "180;refresher=uac", NULL);
+	pump();
+	CHECK_INT(ua[0].responses, 1);
+	CHECK_INT(ua[0].last_status, 200);
+	CHECK_INT(sip_dialog_session_interval(ua[0].d, &we), 180);
+	CHECK(we);
+	advance(89000);
+	CHECK(inbox_last("INVITE") == r2);
+	advance(1000);
+	CHECK(inbox_last("INVITE") != r2);
+	CHECK_INT(ua[0].terminated, 0);
+	teardown();
+}
+
+/* §9.1: CANCEL goes once a provisional response arrived; the INVITE gets
+ * 487 and both early dialogs end. */
+static void test_cancel_before_answer(void)
+{
+	setup(NULL);
+	ua[1].answer = 0;
+	prepare_call();
+	CHECK_INT(sip_dialog_invite_send(ua[0].d), 0);
+	CHECK_INT(sip_dialog_cancel(ua[0].d), 0);
+	CHECK_INT(count_req(0, "CANCEL"), 0);	/* nothing heard yet */
+	pump();
+	CHECK_INT(count_req(0, "CANCEL"), 1);
+	CHECK_INT(sent_status[1][487], 1);
+	CHECK_INT(ua[0].failed, 1);
+	CHECK_INT(ua[0].last_status, 487);
+	CHECK_INT(ua[0].why, SIP_DIALOG_END_REJECTED);
+	CHECK_INT(ua[1].terminated, 1);
+	CHECK_INT(ua[1].why, SIP_DIALOG_END_REMOTE_BYE);
+	CHECK_INT(ua[1].term_status, 487);
+	CHECK_INT(sip_dialog_state(ua[1].d), SIP_DIALOG_TERMINATED);
+	CHECK_INT(sip_dialog_table_count(ua[0].dt), 0);
+	CHECK_INT(sip_dialog_table_count(ua[1].dt), 0);
+	CHECK_INT(sip_dialog_cancel(ua[0].d), EALREADY);
+	teardown();
+}
+
+/* sip_dialog_end on a ringing call: CANCEL, and no dialog is made for a
+ * provisional response that arrives after the user hung up. */
+static void test_end_while_calling(void)
+{
+	setup(NULL);
+	ua[1].answer = 0;
+	prepare_call();
+	CHECK_INT(sip_dialog_invite_send(ua[0].d), 0);
+	CHECK_INT(sip_dialog_end(ua[0].d), 0);
+	CHECK_INT(ua[0].terminated, 1);
+	CHECK_INT(ua[0].why, SIP_DIALOG_END_LOCAL);
+	pump();
+	CHECK_INT(count_req(0, "CANCEL"), 1);
+	CHECK_INT(sent_status[1][487], 1);
+	CHECK_INT(ua[0].progress, 0);
+	CHECK_INT(ua[0].failed, 0);
+	CHECK_INT(ua[0].terminated, 1);
+	CHECK_INT(sip_dialog_table_count(ua[0].dt), 0);
+	CHECK_INT(ua[1].terminated, 1);
+	teardown();
+}
+
+/* §22.2: from `failed` after a 401 the INVITE goes again with CSeq + 1, a
+ * new branch, the same Call-ID and From tag, and the credentials. */
+static void test_invite_resend_after_401(void)
+{
+	const struct sent *i1, *i2;
+
+	setup(NULL);
+	ua[1].challenge = true;
+	ua[0].auth = "Digest username=\"alice\", realm=\"lyre\", nonce=\"n1\"";
+	call();
+	CHECK_INT(ua[0].failed, 1);
+	CHECK_INT(ua[0].last_status, 401);
+	CHECK_INT(ua[0].resend_rc, 0);
+	CHECK_INT(ua[0].answered, 1);
+	CHECK_INT(ua[0].terminated, 0);
+	CHECK_INT(sip_dialog_state(ua[0].d), SIP_DIALOG_CONFIRMED);
+	i1 = sent_req(0, "INVITE", 0);
+	i2 = sent_req(0, "INVITE", 1);
+	CHECK(i1 && i2);
+	if (!i1 || !i2) {
+		teardown();
+		return;
+	}
+	CHECK_INT(i1->m->cseq, 1);
+	CHECK_INT(i2->m->cseq, 2);
+	CHECK(strcmp(i1->m->via.branch, i2->m->via.branch) != 0);
+	CHECK_STR(i1->m->from.tag, i2->m->from.tag);
+	CHECK_STR(i1->m->call_id, i2->m->call_id);
+	CHECK(hdr(i1, "Authorization") == NULL);
+	CHECK_STR(hdr(i2, "Authorization"), ua[0].auth);
+	CHECK(i2->m->to.tag == NULL);
+	CHECK(sent_req(0, "ACK", -1) && sent_req(0, "ACK", -1)->m->cseq == 2);
+	CHECK_INT(sip_dialog_local_cseq(ua[0].d), 2);
+	CHECK_INT(sip_dialog_invite_resend(ua[0].d, NULL, NULL), EALREADY);
+	CHECK_INT(sip_dialog_end(ua[0].d), 0);
+	CHECK(sent_req(0, "BYE", 0) && sent_req(0, "BYE", 0)->m->cseq == 3);
+	pump();
+	CHECK_INT(ua[1].why, SIP_DIALOG_END_REMOTE_BYE);
+	teardown();
+}
+
+static bool acks_to_bob_lost(int to, const struct sip_msg *m)
+{
+	return to == 1 && m->is_request && m->method_id == SIP_METHOD_ACK;
+}
+
+/* §13.3.1.4: bob retransmits his 2xx (alice ACKs each copy, all lost);
+ * 64*T1 without an ACK ends the dialog with BYE. */
+static void test_2xx_ack_timeout(void)
+{
+	setup(NULL);
+	lost = acks_to_bob_lost;
+	call();
+	CHECK_INT(ua[0].answered, 1);
+	CHECK_INT(ua[1].acks, 0);
+	advance(31000);
+	CHECK_INT(ua[1].terminated, 0);
+	CHECK(count_req(0, "ACK") >= 8);
+	CHECK_INT(count_req(1, "BYE"), 0);
+	advance(2000);
+	CHECK_INT(ua[1].terminated, 1);
+	CHECK_INT(ua[1].why, SIP_DIALOG_END_TIMEOUT);
+	CHECK_INT(count_req(1, "BYE"), 1);
+	CHECK_INT(ua[0].terminated, 1);
+	CHECK_INT(ua[0].why, SIP_DIALOG_END_REMOTE_BYE);
+	teardown();
+}
+
 TAP_MAIN(
 	TAP(test_call_and_bye_from_caller),
 	TAP(test_bye_from_callee_and_481),
 	TAP(test_rejected),
 	TAP(test_unknown_dialog_481),
-	TAP(test_session_expires_without_refresh)
+	TAP(test_session_expires_without_refresh),
+	TAP(test_forked_early_dialogs),
+	TAP(test_2xx_retransmissions_reacked),
+	TAP(test_route_set_uac_loose),
+	TAP(test_route_set_strict),
+	TAP(test_route_set_uas),
+	TAP(test_cseq_out_of_order),
+	TAP(test_reinvite_glare),
+	TAP(test_hold_and_resume),
+	TAP(test_session_refresh_by_update),
+	TAP(test_session_422_initial),
+	TAP(test_session_refresh_reinvite_422),
+	TAP(test_cancel_before_answer),
+	TAP(test_end_while_calling),
+	TAP(test_invite_resend_after_401),
+	TAP(test_2xx_ack_timeout)
 )
