@@ -4,6 +4,7 @@
 
 #include <lyre/lyre.h>
 
+#include "sip_call.h"
 #include "sip_cli.h"
 #include "sip_config.h"
 #include "sip_core.h"
@@ -41,8 +42,11 @@ static int load(struct ly_module *self)
 	if (rc)
 		return rc;
 	rc = sip_cli_register(self);
+	if (!rc)
+		rc = sip_call_layer_start(self, core, ly_main_loop());
 	if (rc) {
 		sip_core_stop(core);
+		sip_call_layer_free();
 		return rc;
 	}
 	sip_core_set_running(core);
@@ -78,11 +82,13 @@ static void unload(struct ly_module *self)
 
 	(void)self;
 	sip_core_set_running(NULL);
+	sip_call_layer_detach();
 	sip_core_stop(core);
+	sip_call_layer_free();	/* after the transactions (sip_dialog.h) */
 }
 
 LYRE_MODULE(chan_sip,
-	.description = "SIP channel driver: transports, registrar, OPTIONS",
+	.description = "SIP channel driver: transports, registrar, OPTIONS, calls",
 	.load = load,
 	.unload = unload,
 	.reload = reload);

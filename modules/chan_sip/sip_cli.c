@@ -9,6 +9,7 @@
 #include "sip_cli.h"
 #include "sip_core.h"
 #include "sip_options.h"
+#include "sip_outreg.h"
 #include "sip_registrar.h"
 
 static struct sip_core *core_or_fail(struct ly_cli_args *a)
@@ -169,20 +170,36 @@ static enum ly_cli_result show_contacts(struct ly_cli_args *a)
 	return LY_CLI_SUCCESS;
 }
 
+struct reg_print {
+	struct ly_cli_args *a;
+	unsigned n;
+};
+
+static void print_registration(const struct sip_outreg_info *r, void *arg)
+{
+	struct reg_print *p = arg;
+	char status[8] = "-";
+
+	if (r->last_status)
+		snprintf(status, sizeof(status), "%d", r->last_status);
+	p->n++;
+	ly_cli_print(p->a, "%-16s %-24s %-16s %-12s %6s %7u %7u\n", r->trunk, r->host, r->username,
+		     sip_outreg_state_name(r->state), status, r->expires_in, r->next_in);
+}
+
 static enum ly_cli_result show_registrations(struct ly_cli_args *a)
 {
 	struct sip_core *core = core_or_fail(a);
-	unsigned n = 0;
+	struct reg_print p = { a, 0 };
 
 	if (a->argc != 3)
 		return LY_CLI_SHOWUSAGE;
 	if (!core)
 		return LY_CLI_FAILURE;
-	ly_cli_print(a, "%-16s %-24s %-16s %-8s %s\n", "Trunk", "Host", "Username", "Register", "Context");
-	for (const struct sip_trunk_conf *t = sip_core_conf(core)->trunks; t; t = t->next, n++)
-		ly_cli_print(a, "%-16s %-24s %-16s %-8s %s\n", t->name, t->host,
-			     t->username ? t->username : "-", t->do_register ? "yes" : "no", t->context);
-	ly_cli_print(a, "%u trunk%s\n", n, n == 1 ? "" : "s");
+	ly_cli_print(a, "%-16s %-24s %-16s %-12s %6s %7s %7s\n", "Trunk", "Host", "Username", "State", "Status",
+		     "Expires", "Next");
+	sip_outreg_foreach(sip_core_outreg(core), print_registration, &p);
+	ly_cli_print(a, "%u registration%s\n", p.n, p.n == 1 ? "" : "s");
 	return LY_CLI_SUCCESS;
 }
 
@@ -272,7 +289,10 @@ static const struct ly_cli_command commands[] = {
 	  "Usage: sip show contacts\n  Lists every registered contact with its expiry and qualify state.\n",
 	  show_contacts, NULL },
 	{ "sip show registrations", "List SIP trunks and their outbound registration",
-	  "Usage: sip show registrations\n  Lists the trunks of sip.conf.\n", show_registrations, NULL },
+	  "Usage: sip show registrations\n"
+	  "  Lists the outbound registrations of the register=yes trunks: state,\n"
+	  "  last status, seconds left of the binding and until the next REGISTER.\n",
+	  show_registrations, NULL },
 	{ "sip show transports", "List SIP transports",
 	  "Usage: sip show transports\n  Lists the bound transports with the address each listens on.\n",
 	  show_transports, NULL },

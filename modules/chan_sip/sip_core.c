@@ -13,6 +13,7 @@
 #include "sip_core.h"
 #include "sip_endpoint.h"
 #include "sip_options.h"
+#include "sip_outreg.h"
 #include "sip_registrar.h"
 #include "sip_registrar_db.h"
 
@@ -34,6 +35,7 @@ struct sip_core {
 	struct sip_db *db;
 	struct sip_registrar *reg;
 	struct sip_options *options;
+	struct sip_outreg *outreg;
 	struct bound_tp *bound;
 	struct sip_call_hooks hooks;
 	bool debug;
@@ -60,6 +62,7 @@ struct sip_auth_server *sip_core_auth(const struct sip_core *core) { return core
 struct sip_registrar *sip_core_registrar(const struct sip_core *core) { return core->reg; }
 struct sip_options *sip_core_options(const struct sip_core *core) { return core->options; }
 struct sip_db *sip_core_db(const struct sip_core *core) { return core->db; }
+struct sip_outreg *sip_core_outreg(const struct sip_core *core) { return core->outreg; }
 
 void sip_core_set_call_hooks(struct sip_core *core, const struct sip_call_hooks *hooks)
 {
@@ -317,12 +320,26 @@ static bool reject_accept(struct sip_core *core, struct sip_txn *st, const struc
 	return true;
 }
 
+static void handle_other(struct sip_core *core, struct sip_txn *st, struct sip_msg *req)
+{
+	if (core->hooks.request && core->hooks.request(core, st, req, core->hooks.arg))
+		return;
+	if (req->method_id == SIP_METHOD_BYE)
+		sip_core_reply(core, st, 481, NULL, NULL);	/* no dialog exists outside the call layer */
+	else
+		sip_core_reply(core, st, 405, NULL, "Allow", SIP_CORE_ALLOW, NULL);
+}
+
 static void handle_invite(struct sip_core *core, struct sip_txn *st, struct sip_msg *req)
 {
 	const struct sip_trunk_conf *trunk;
 	const struct sip_endpoint_conf *ep;
 	char from[128], src[80];
 
+	if (req->to.tag) {
+		handle_other(core, st, req);	/* a re-INVITE belongs to its dialog (§12.2.2) */
+		return;
+	}
 	if (reject_accept(core, st, req))
 		return;
 	sip_core_src_print(&req->src, src, sizeof(src));
@@ -344,16 +361,6 @@ static void handle_invite(struct sip_core *core, struct sip_txn *st, struct sip_
 	/* Calls are taken by the call layer; without it nobody can answer. */
 	if (!core->hooks.invite || !core->hooks.invite(core, st, req, ep, NULL, core->hooks.arg))
 		sip_core_reply(core, st, 480, "Temporarily Unavailable", NULL);
-}
-
-static void handle_other(struct sip_core *core, struct sip_txn *st, struct sip_msg *req)
-{
-	if (core->hooks.request && core->hooks.request(core, st, req, core->hooks.arg))
-		return;
-	if (req->method_id == SIP_METHOD_BYE)
-		sip_core_reply(core, st, 481, NULL, NULL);	/* no dialog exists outside the call layer */
-	else
-		sip_core_reply(core, st, 405, NULL, "Allow", SIP_CORE_ALLOW, NULL);
 }
 
 static void on_request(struct sip_txn *st, struct sip_msg *req, void *arg)
@@ -390,8 +397,23 @@ static void on_ack(struct sip_msg *ack, struct sip_txn *st, void *arg)
 {
 	struct sip_core *core = arg;
 
-	if (core->hooks.request && !st)
+	if (core->hooks.ack)
+		core->hooks.ack(core, ack, st, core->hooks.arg);
+	else if (core->hooks.request && !st)
 		core->hooks.request(core, NULL, ack, core->hooks.arg);
+}
+
+static void on_stray(struct sip_msg *resp, void *arg)
+{
+	struct sip_core *core = arg;
+
+	if (core->hooks.stray)
+		core->hooks.stray(core, resp, core->hooks.arg);
+}
+
+void sip_core_txn_transport(struct sip_core *core, struct sip_txn_transport *out)
+{
+	*out = (struct sip_txn_transport){ tp_send_request, tp_send_response, core };
 }
 
 /* ---- transports ---- */
@@ -513,7 +535,7 @@ int sip_core_start(struct ly_loop *loop, struct sip_conf *conf, const char *stat
 {
 	struct sip_core *core = ly_calloc(1, sizeof(*core));
 	struct sip_txn_transport tp = { tp_send_request, tp_send_response, core };
-	struct sip_txn_handlers h = { on_request, on_ack, NULL, core };
+	struct sip_txn_handlers h = { on_request, on_ack, on_stray, core };
 	char err[512];
 	int rc;
 
@@ -538,6 +560,7 @@ int sip_core_start(struct ly_loop *loop, struct sip_conf *conf, const char *stat
 	core->reg = sip_registrar_new(core);
 	core->options = sip_options_new(core);
 	sip_registrar_restore(core->reg);
+	core->outreg = sip_outreg_new(core);
 	*out = core;
 	return 0;
 }
@@ -564,6 +587,9 @@ void sip_core_stop(struct sip_core *core)
 {
 	if (!core)
 		return;
+	/* Trunks are un-registered while transactions can still be sent. */
+	sip_outreg_free(core->outreg);
+	core->outreg = NULL;
 	sip_options_free(core->options);
 	core->options = NULL;
 	/* The registrar writes its last changes; transactions end before the

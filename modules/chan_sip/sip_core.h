@@ -33,6 +33,7 @@
 struct sip_core;
 struct sip_registrar;
 struct sip_options;
+struct sip_outreg;
 struct sip_db;
 
 /* Methods Lyre answers, for Allow headers (§20.5). */
@@ -53,6 +54,11 @@ struct sip_call_hooks {
 		       const struct sip_endpoint_conf *ep, const struct sip_trunk_conf *trunk, void *arg);
 	bool (*request)(struct sip_core *core, struct sip_txn *st, struct sip_msg *req, void *arg);
 	void *arg;
+	/* The ACK of a 2xx (st: the INVITE server transaction it matched, or
+	 * NULL); without this hook such an ACK goes to `request` with st NULL. */
+	void (*ack)(struct sip_core *core, struct sip_msg *ack, struct sip_txn *st, void *arg);
+	/* A response matching no client transaction (a retransmitted 2xx). */
+	void (*stray)(struct sip_core *core, struct sip_msg *resp, void *arg);
 };
 
 /*
@@ -77,6 +83,8 @@ struct sip_core *sip_core_running(void);
 void sip_core_set_running(struct sip_core *core);
 
 void sip_core_set_call_hooks(struct sip_core *core, const struct sip_call_hooks *hooks);
+/* The transport the transaction layer sends through (for a dialog table's ACKs). */
+void sip_core_txn_transport(struct sip_core *core, struct sip_txn_transport *out);
 
 /* Accessors for the layers above. */
 const struct sip_conf *sip_core_conf(const struct sip_core *core);
@@ -87,6 +95,7 @@ struct sip_auth_server *sip_core_auth(const struct sip_core *core);
 struct sip_registrar *sip_core_registrar(const struct sip_core *core);
 struct sip_options *sip_core_options(const struct sip_core *core);
 struct sip_db *sip_core_db(const struct sip_core *core);
+struct sip_outreg *sip_core_outreg(const struct sip_core *core);
 
 /* A transport as bound, for `sip show transports`. */
 struct sip_core_tp_info {

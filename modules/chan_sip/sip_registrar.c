@@ -371,11 +371,17 @@ void sip_registrar_handle(struct sip_registrar *reg, struct sip_txn *st, struct 
 	char aor[128];
 
 	/* §10.3 step 3: the AOR must be a SIP URI we could be responsible for. */
-	if (!req->has_to || !sip_uri_user(&req->to.uri, aor, sizeof(aor))) {
+	if (!req->has_to || (req->to.uri.scheme != SIP_URI_SIP && req->to.uri.scheme != SIP_URI_SIPS) ||
+	    !req->to.uri.user || !req->to.uri.user[0]) {
 		sip_core_reply(reg->core, st, 400, "Invalid Address-of-Record", NULL);
 		return;
 	}
-	ep = sip_core_authenticate(reg->core, st, req, aor);
+	/* A user no endpoint can have (an escaped NUL, RFC 4475 escnull, or
+	 * too long) is an unknown AOR: challenged like any other, so it does
+	 * not stand out, and refused (403) even when the credentials are good. */
+	if (!sip_uri_user(&req->to.uri, aor, sizeof(aor)))
+		aor[0] = '\0';
+	ep = sip_core_authenticate(reg->core, st, req, aor[0] ? aor : NULL);
 	if (!ep)
 		return;
 	if (strcmp(ep->name, aor)) {

@@ -1,0 +1,865 @@
+/* modules/chan_sip/sip_call.c - SIP calls: incoming INVITEs become channels, channels send INVITEs (B2BUA legs). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lyre/channel.h>
+#include <lyre/format.h>
+#include <lyre/log.h>
+#include <lyre/obj.h>
+#include <lyre/pbx.h>
+#include <lyre/rtp.h>
+#include <lyre/utils.h>
+
+#include "sip_auth.h"
+#include "sip_call.h"
+#include "sip_chan.h"
+#include "sip_dialog_int.h"
+#include "sip_endpoint.h"
+#include "sip_registrar.h"
+
+#define SDP_TYPE "application/sdp"
+
+struct call_leg {
+	struct sip_dialog *d;	/* referenced until the call is freed */
+	bool live;		/* not terminated yet: holds a call reference */
+};
+
+/* Where one outbound INVITE goes. */
+struct call_target {
+	char *ruri;
+	struct sip_msg_src dst;
+};
+
+static struct {
+	struct sip_core *core;
+	struct sip_dialog_table *dt;
+	struct sip_txn_user invite_user;	/* dlg_server_user plus CANCEL */
+	bool open;
+} layer;
+
+/* ---- causes (RFC 3398) ---- */
+
+int sip_status_to_cause(int status)
+{
+	switch (status) {
+	case 401: case 402: case 403: case 407: case 603: return LY_CAUSE_CALL_REJECTED;
+	case 404: case 485: case 604: return LY_CAUSE_UNALLOCATED;
+	case 408: case 504: return LY_CAUSE_RECOVERY_ON_TIMER_EXPIRE;
+	case 410: return LY_CAUSE_NUMBER_CHANGED;
+	case 480: case 487: return LY_CAUSE_NO_ANSWER;
+	case 484: return LY_CAUSE_INVALID_NUMBER_FORMAT;
+	case 486: case 600: return LY_CAUSE_USER_BUSY;
+	case 488: case 606: return LY_CAUSE_BEARERCAPABILITY_NOTAVAIL;
+	case 502: return LY_CAUSE_DESTINATION_OUT_OF_ORDER;
+	/* Asterisk maps 503 to congestion, so Dial says CONGESTION */
+	case 503: return LY_CAUSE_NORMAL_CIRCUIT_CONGESTION;
+	case 400: case 481: case 500: return LY_CAUSE_NORMAL_TEMPORARY_FAILURE;
+	case 405: case 406: case 415: case 501: return LY_CAUSE_FACILITY_NOT_IMPLEMENTED;
+	default: return LY_CAUSE_INTERWORKING;
+	}
+}
+
+int sip_cause_to_status(int cause)
+{
+	switch (cause) {
+	case LY_CAUSE_UNALLOCATED: case LY_CAUSE_NO_ROUTE_TRANSIT_NET:
+	case LY_CAUSE_NO_ROUTE_DESTINATION: return 404;
+	case LY_CAUSE_USER_BUSY: return 486;
+	case LY_CAUSE_NO_USER_RESPONSE: case LY_CAUSE_RECOVERY_ON_TIMER_EXPIRE: return 408;
+	case LY_CAUSE_CALL_REJECTED: return 603;
+	case LY_CAUSE_NUMBER_CHANGED: return 410;
+	case LY_CAUSE_DESTINATION_OUT_OF_ORDER: return 502;
+	case LY_CAUSE_INVALID_NUMBER_FORMAT: return 484;
+	case LY_CAUSE_FACILITY_REJECTED: case LY_CAUSE_FACILITY_NOT_IMPLEMENTED: return 501;
+	case LY_CAUSE_NORMAL_CIRCUIT_CONGESTION: case LY_CAUSE_NETWORK_OUT_OF_ORDER:
+	case LY_CAUSE_NORMAL_TEMPORARY_FAILURE: case LY_CAUSE_SWITCH_CONGESTION:
+	case LY_CAUSE_REQUESTED_CHAN_UNAVAIL: return 503;
+	case LY_CAUSE_BEARERCAPABILITY_NOTAUTH: case LY_CAUSE_BEARERCAPABILITY_NOTAVAIL:
+	case LY_CAUSE_BEARERCAPABILITY_NOTIMPL: case LY_CAUSE_INCOMPATIBLE_DESTINATION: return 488;
+	case LY_CAUSE_PROTOCOL_ERROR: case LY_CAUSE_INTERWORKING: return 500;
+	/* No answer, a plain hangup before answer, absent subscriber: the
+	 * callee is not available now (480), the answer Dial's NOANSWER gives. */
+	default: return 480;
+	}
+}
+
+/* ---- the call object ---- */
+
+static void call_destroy(void *obj)
+{
+	struct sip_call *call = obj;
+
+	for (size_t i = 0; i < call->nlegs; i++)
+		sip_dialog_unref(call->legs[i].d);
+	free(call->legs);
+	for (size_t i = 0; i < call->ntargets; i++)
+		free(call->targets[i].ruri);
+	free(call->targets);
+	sip_txn_unref(call->invite_st);
+	ly_buf_free(&call->answer_sdp);
+	sip_media_close(&call->media);
+	free(call->peer), free(call->auth_user), free(call->auth_secret);
+	pthread_mutex_destroy(&call->lock);
+}
+
+static struct sip_call *call_new(const char *peer, bool outbound)
+{
+	struct sip_call *call = ly_obj_alloc(sizeof(*call), call_destroy);
+
+	pthread_mutex_init(&call->lock, NULL);
+	call->peer = ly_strdup(peer);
+	call->outbound = outbound;
+	ly_buf_init(&call->answer_sdp);
+	return call;
+}
+
+/* The channel, referenced, or NULL once it hung up. */
+static struct ly_channel *call_chan(struct sip_call *call)
+{
+	struct ly_channel *c;
+
+	pthread_mutex_lock(&call->lock);
+	c = call->chan ? ly_ref(call->chan) : NULL;
+	pthread_mutex_unlock(&call->lock);
+	return c;
+}
+
+static void call_queue_control(struct sip_call *call, enum ly_control ctl)
+{
+	struct ly_channel *c = call_chan(call);
+
+	if (c) {
+		ly_chan_queue_control(c, ctl);
+		ly_unref(c);
+	}
+}
+
+static void call_softhangup(struct sip_call *call, int cause)
+{
+	struct ly_channel *c = call_chan(call);
+
+	if (c) {
+		ly_chan_softhangup(c, cause);
+		ly_unref(c);
+	}
+}
+
+static struct call_leg *leg_of(struct sip_call *call, const struct sip_dialog *d)
+{
+	for (size_t i = 0; i < call->nlegs; i++)
+		if (call->legs[i].d == d)
+			return &call->legs[i];
+	return NULL;
+}
+
+/* Keep d (a new reference is taken) and give it a reference to call. */
+static void leg_add(struct sip_call *call, struct sip_dialog *d)
+{
+	call->legs = ly_realloc(call->legs, (call->nlegs + 1) * sizeof(*call->legs));
+	call->legs[call->nlegs++] = (struct call_leg){ sip_dialog_ref(d), true };
+	ly_ref(call);
+}
+
+static void set_native_format(struct sip_call *call)
+{
+	struct ly_channel *c = call_chan(call);
+
+	if (c && call->media.fmt)
+		ly_chan_set_native_format(c, call->media.fmt);
+	ly_unref(c);
+}
+
+/* ---- our side of a dialog ---- */
+
+struct party_buf {
+	char contact[160];
+	char sentby[96];
+	char from[512];
+	struct sip_dialog_party party;
+};
+
+/* Contact and Via sent-by of the transport we use toward dst. */
+static int party_for(const struct sip_msg_src *dst, struct party_buf *pb)
+{
+	struct sip_transport *tp = sip_tpmgr_find(sip_core_tpmgr(layer.core), dst->proto,
+						   dst->addr.ss_family);
+
+	if (!tp)
+		return ENETUNREACH;
+	ly_strlcpy(pb->sentby, sip_transport_sentby(tp), sizeof(pb->sentby));
+	if (dst->proto == SIP_PROTO_UDP)
+		snprintf(pb->contact, sizeof(pb->contact), "sip:lyre@%s", pb->sentby);
+	else
+		snprintf(pb->contact, sizeof(pb->contact), "sip:lyre@%s;transport=%s", pb->sentby,
+			 dst->proto == SIP_PROTO_TLS ? "tls" : "tcp");
+	pb->party = (struct sip_dialog_party){ pb->from, pb->contact, pb->sentby };
+	return 0;
+}
+
+/* ---- SDP ---- */
+
+static void queue_hold_change(struct sip_call *call, const struct sdp_result *res)
+{
+	if (res->remote_hold == call->remote_hold)
+		return;
+	call->remote_hold = res->remote_hold;
+	call_queue_control(call, res->remote_hold ? LY_CONTROL_HOLD : LY_CONTROL_UNHOLD);
+}
+
+static int apply_result(struct sip_call *call, const struct sdp_result *res)
+{
+	int err = sip_media_apply(&call->media, res);
+
+	if (err)
+		ly_warning("SIP %s: cannot use the negotiated media (%s %s:%u): %s", call->peer, res->codec,
+			   res->addr, res->port, strerror(err));
+	set_native_format(call);
+	return err;
+}
+
+/* An answer in msg (a 1xx, 2xx or ACK) to our last offer. */
+static void read_answer(struct sip_call *call, struct sip_dialog *d, const struct sip_msg *msg)
+{
+	struct sdp_result res;
+	struct sdp_error err;
+
+	if (!msg->body_len)
+		return;
+	if (sip_dialog_sdp_apply_answer(d, msg, &res, &err) == 0)
+		apply_result(call, &res);
+	else if (!call->media.negotiated)
+		ly_warning("SIP %s: unusable SDP answer", call->peer);
+}
+
+/* A re-INVITE or UPDATE in the dialog: answer its offer, or offer when it has none. */
+static void on_dialog_request(struct sip_dialog *d, struct sip_txn *st, struct sip_msg *req, void *arg)
+{
+	struct sip_call *call = arg;
+	struct sdp_local local;
+	struct sdp_result res;
+	struct sdp_error err;
+	struct ly_buf body;
+
+	if (req->method_id != SIP_METHOD_INVITE && req->method_id != SIP_METHOD_UPDATE) {
+		sip_dialog_reply(d, st, req->method_id == SIP_METHOD_INFO || req->method_id == SIP_METHOD_OPTIONS
+				 ? 200 : 501, NULL, NULL, 0);
+		return;
+	}
+	ly_buf_init(&body);
+	sip_media_local(&call->media, SDP_SENDRECV, &local);
+	if (!req->body_len) {
+		/* RFC 3264 §5 / RFC 3261 §14.2: an offerless re-INVITE gets our
+		 * offer in the 2xx and the answer in the ACK. */
+		if (sip_dialog_sdp_offer(d, &local, &body, &err) == 0) {
+			call->reinvite_offer = true;
+			sip_dialog_reply(d, st, 200, SDP_TYPE, body.data, body.len);
+		} else {
+			sip_dialog_reply(d, st, 500, NULL, NULL, 0);
+		}
+	} else if (sip_dialog_sdp_answer(d, req, &local, &body, &res, &err) == 0) {
+		apply_result(call, &res);
+		sip_dialog_reply(d, st, 200, SDP_TYPE, body.data, body.len);
+		queue_hold_change(call, &res);	/* RFC 3264 §8.4 */
+	} else {
+		sip_dialog_reply(d, st, 488, NULL, NULL, 0);
+	}
+	ly_buf_free(&body);
+}
+
+static void on_dialog_ack(struct sip_dialog *d, struct sip_msg *ack, void *arg)
+{
+	struct sip_call *call = arg;
+
+	if (call->late_offer || call->reinvite_offer) {
+		call->late_offer = call->reinvite_offer = false;
+		read_answer(call, d, ack);
+	}
+}
+
+/* ---- the end of a dialog ---- */
+
+static int cause_of_end(enum sip_dialog_end why, int status)
+{
+	switch (why) {
+	case SIP_DIALOG_END_REMOTE_BYE: return LY_CAUSE_NORMAL_CLEARING;
+	case SIP_DIALOG_END_REJECTED: return sip_status_to_cause(status);
+	case SIP_DIALOG_END_TIMEOUT:
+	case SIP_DIALOG_END_SESSION_EXPIRED: return LY_CAUSE_RECOVERY_ON_TIMER_EXPIRE;
+	default: return LY_CAUSE_NORMAL_CLEARING;
+	}
+}
+
+static void on_terminated(struct sip_dialog *d, enum sip_dialog_end why, int status, void *arg)
+{
+	struct sip_call *call = arg;
+	struct call_leg *leg = leg_of(call, d);
+
+	ly_debug(1, "SIP %s: dialog %s ended (%s)", call->peer, sip_dialog_call_id(d), sip_dialog_end_name(why));
+	if (!leg || !leg->live)
+		return;	/* a fork we never heard of: it holds no reference */
+	leg->live = false;
+	if (d == call->winner && why != SIP_DIALOG_END_LOCAL)
+		call_softhangup(call, cause_of_end(why, status));
+	ly_unref(call);	/* the leg's reference; may free the call */
+}
+
+/* ---- outbound: responses to our INVITEs ---- */
+
+static struct sip_dialog *leg_known(struct sip_call *call, struct sip_dialog *d)
+{
+	if (!leg_of(call, d))
+		leg_add(call, d);	/* a fork (§13.2.2.4) */
+	return d;
+}
+
+static void on_progress(struct sip_dialog *d, struct sip_msg *resp, void *arg)
+{
+	struct sip_call *call = arg;
+	struct ly_channel *c;
+
+	leg_known(call, d);
+	if (call->winner || resp->status == 100)
+		return;
+	if (resp->body_len)
+		read_answer(call, d, resp);
+	c = call_chan(call);
+	if (c && ly_chan_state(c) == LY_STATE_DOWN)
+		ly_chan_set_state(c, LY_STATE_RINGING);
+	ly_unref(c);
+	call_queue_control(call, resp->status == 183 && resp->body_len ? LY_CONTROL_PROGRESS
+								    : LY_CONTROL_RINGING);
+}
+
+/* The first 2xx wins; every other leg is CANCELed or, answered too, ended with BYE. */
+static void on_answered(struct sip_dialog *d, struct sip_msg *resp, void *arg)
+{
+	struct sip_call *call = arg;
+
+	leg_known(call, d);
+	if (call->winner || !call->chan) {
+		sip_dialog_end(d);
+		return;
+	}
+	call->winner = d;
+	read_answer(call, d, resp);
+	for (size_t i = 0; i < call->nlegs; i++)
+		if (call->legs[i].live && call->legs[i].d != d)
+			sip_dialog_end(call->legs[i].d);
+	call_queue_control(call, LY_CONTROL_ANSWER);
+}
+
+/* §22.2 / §22.3: answer a trunk's 401/407 once per challenge. */
+static bool answer_challenge(struct sip_call *call, struct sip_dialog *d, int status, struct sip_msg *resp)
+{
+	static struct sip_auth_client auth_none;
+	const char *name = status == 401 ? "WWW-Authenticate" : "Proxy-Authenticate";
+	const char *challenges[8];
+	struct sip_auth_client auth = auth_none;
+	size_t n = 0;
+	char *value = NULL;
+	int err;
+
+	if (!resp || !call->auth_user || !call->auth_secret)
+		return false;
+	for (const struct sip_hdr *h = sip_msg_hdr_find_name(resp, name); h && n < 8; h = sip_msg_hdr_find_next(h))
+		challenges[n++] = h->value;
+	sip_auth_client_init(&auth, call->auth_user, call->auth_secret);
+	err = sip_auth_client_answer(&auth, challenges, n, "INVITE",
+				     sip_dialog_invite_request(d)->ruri.text, &value);
+	sip_auth_client_clear(&auth);
+	if (!err && !sip_msg_hdr_find_name(sip_dialog_invite_request(d),
+					   status == 401 ? "Authorization" : "Proxy-Authorization"))
+		err = sip_dialog_invite_resend(d, status == 401 ? "Authorization" : "Proxy-Authorization", value);
+	else if (!err)
+		err = EACCES;	/* our credentials were refused once already */
+	free(value);
+	return err == 0;
+}
+
+static void on_failed(struct sip_dialog *d, int status, struct sip_msg *resp, void *arg)
+{
+	struct sip_call *call = arg;
+	int cause;
+
+	if ((status == 401 || status == 407) && answer_challenge(call, d, status, resp))
+		return;
+	call->failed_legs++;
+	/* A busy callee says more than a contact that timed out. */
+	if (!call->fail_status || status == 486 || status == 600)
+		call->fail_status = status;
+	if (call->winner || call->failed_legs < call->ntargets)
+		return;
+	cause = sip_status_to_cause(call->fail_status);
+	ly_verbose(3, "SIP/%s: %d, cause %d (%s)", call->peer, call->fail_status, cause, ly_cause_name(cause));
+	if (cause == LY_CAUSE_USER_BUSY)
+		call_queue_control(call, LY_CONTROL_BUSY);
+	else if (cause == LY_CAUSE_NORMAL_CIRCUIT_CONGESTION)
+		call_queue_control(call, LY_CONTROL_CONGESTION);
+	else
+		call_softhangup(call, cause);
+}
+
+static const struct sip_dialog_user call_user = {
+	.progress = on_progress,
+	.answered = on_answered,
+	.failed = on_failed,
+	.request = on_dialog_request,
+	.ack = on_dialog_ack,
+	.terminated = on_terminated,
+};
+
+/* ---- inbound: INVITE → channel ---- */
+
+/* CANCEL of an INVITE we have not answered: the transaction already sent
+ * 200 and 487 (§9.2); the channel hangs up as the caller did. */
+static void on_invite_cancelled(struct sip_txn *st, const struct sip_msg *cancel, void *arg)
+{
+	struct sip_dialog *d = arg;
+	struct sip_call *call = d->arg;
+
+	(void)st;
+	(void)cancel;
+	if (!call || d->user.terminated != on_terminated)
+		return;
+	ly_verbose(3, "SIP %s: caller CANCELed", call->peer);
+	call_softhangup(call, LY_CAUSE_NORMAL_CLEARING);
+	sip_dialog_end(d);
+}
+
+static void caller_id(struct ly_channel *c, const struct sip_msg *req)
+{
+	const char *pai = sip_msg_hdr_value(req, "P-Asserted-Identity");
+	const struct sip_nameaddr *who = &req->from;
+	struct sip_nameaddr na;
+	char *buf = NULL;
+	char num[128];
+
+	/* RFC 3325 §9.1: the asserted identity, from a trusted peer, over From */
+	if (pai) {
+		size_t len = strcspn(pai, ",");
+
+		buf = ly_malloc(SIP_NAMEADDR_BUF(len));
+		if (sip_nameaddr_parse(&na, pai, len, buf) == 0)
+			who = &na;
+	}
+	if (!sip_uri_user(&who->uri, num, sizeof(num)))
+		num[0] = '\0';
+	ly_chan_set_callerid(c, who->display && who->display[0] ? who->display : NULL, num[0] ? num : NULL);
+	free(buf);
+}
+
+static void reject(struct sip_txn *st, int code)
+{
+	sip_core_reply(layer.core, st, code, NULL, NULL);
+}
+
+/* Answer the offer now: the answer goes out with 183 or 200 later. */
+static int answer_offer(struct sip_call *call, struct sip_dialog *d, struct sip_msg *req)
+{
+	struct sdp_local local;
+	struct sdp_result res;
+	struct sdp_error err;
+
+	sip_media_local(&call->media, SDP_SENDRECV, &local);
+	if (!req->body_len) {
+		call->late_offer = true;
+		return sip_dialog_sdp_offer(d, &local, &call->answer_sdp, &err);
+	}
+	if (sip_dialog_sdp_answer(d, req, &local, &call->answer_sdp, &res, &err))
+		return EPROTO;
+	apply_result(call, &res);
+	return 0;
+}
+
+static bool start_channel(struct sip_call *call, struct sip_msg *req, const char *context, const char *exten)
+{
+	struct ly_channel *c = sip_chan_new(call, call->peer);
+
+	if (!c)
+		return false;
+	pthread_mutex_lock(&call->lock);
+	call->chan = ly_ref(c);
+	pthread_mutex_unlock(&call->lock);
+	caller_id(c, req);
+	ly_chan_set_state(c, LY_STATE_RING);
+	if (call->media.fmt)
+		ly_chan_set_native_format(c, call->media.fmt);
+	ly_rtp_set_channel(call->media.rtp, c);
+	ly_pbx_set_position(c, context, exten, 1);
+	ly_verbose(3, "SIP %s: incoming call to %s@%s on %s", call->peer, exten, context, ly_chan_name(c));
+	if (ly_pbx_start(c) == 0)
+		return true;
+	ly_chan_set_hangupcause(c, LY_CAUSE_SWITCH_CONGESTION);
+	ly_chan_hangup(c);	/* our tech hangup answers the INVITE 503 */
+	return true;
+}
+
+static bool on_invite(struct sip_core *core, struct sip_txn *st, struct sip_msg *req,
+		      const struct sip_endpoint_conf *ep, const struct sip_trunk_conf *trunk, void *arg)
+{
+	const char *context = ep ? ep->context : trunk->context;
+	struct party_buf pb;
+	struct sip_call *call;
+	struct sip_dialog *d;
+	char exten[LY_MAX_EXTEN], cid[128];
+
+	(void)core;
+	(void)arg;
+	if (!sip_uri_user(&req->ruri, exten, sizeof(exten)))
+		ly_strlcpy(exten, "s", sizeof(exten));	/* Asterisk: no user part → "s" */
+	if (!sip_uri_user(&req->from.uri, cid, sizeof(cid)))
+		cid[0] = '\0';
+	if (!context || !ly_exten_exists(context, exten, 1, cid[0] ? cid : NULL)) {
+		ly_notice("SIP call from %s to %s: no such extension in context %s", ep ? ep->name : trunk->name,
+			  exten, context ? context : "(none)");
+		reject(st, 404);
+		return true;
+	}
+	call = call_new(ep ? ep->name : trunk->name, false);
+	pb.from[0] = '\0';
+	if (party_for(&req->src, &pb) ||
+	    sip_media_open(&call->media, (const struct sockaddr *)&req->src.addr, ep ? ep->allow : NULL,
+			   ep ? ep->symmetric_rtp : false)) {
+		reject(st, 503);
+		ly_unref(call);
+		return true;
+	}
+	if (sip_dialog_uas_new(layer.dt, st, req, &pb.party, &call_user, call, &d)) {
+		ly_unref(call);	/* the dialog layer answered 400 or 422 */
+		return true;
+	}
+	leg_add(call, d);
+	sip_dialog_unref(d);
+	call->winner = d;
+	call->invite_st = sip_txn_ref(st);
+	/* CANCEL reaches the transaction's user only: add it to the dialog's. */
+	sip_txn_set_user(st, &layer.invite_user, d);
+	if (answer_offer(call, d, req)) {
+		sip_dialog_reply(d, st, 488, NULL, NULL, 0);	/* RFC 3261 §13.3.1.3 */
+	} else if (!start_channel(call, req, context, exten)) {
+		sip_dialog_reply(d, st, 503, NULL, NULL, 0);
+	}
+	ly_unref(call);
+	return true;
+}
+
+/* ---- channel operations (SIP thread) ---- */
+
+int sip_call_answer(struct sip_call *call)
+{
+	if (call->outbound || call->answered)
+		return 0;
+	if (!call->winner || sip_dialog_state(call->winner) == SIP_DIALOG_TERMINATED)
+		return EPIPE;
+	call->answered = true;
+	return sip_dialog_reply(call->winner, call->invite_st, 200, SDP_TYPE, call->answer_sdp.data,
+				call->answer_sdp.len);
+}
+
+int sip_call_indicate(struct sip_call *call, enum ly_control control)
+{
+	struct sip_dialog *d = call->winner;
+
+	if (call->outbound || call->answered || !d || sip_dialog_state(d) != SIP_DIALOG_EARLY)
+		return 0;
+	switch (control) {
+	case LY_CONTROL_RINGING:
+		return sip_dialog_reply(d, call->invite_st, 180, NULL, NULL, 0);
+	case LY_CONTROL_PROGRESS:
+		/* early media: the answer goes with 183 (RFC 3960 gateway model) */
+		if (call->late_offer)
+			return 0;
+		return sip_dialog_reply(d, call->invite_st, 183, SDP_TYPE, call->answer_sdp.data,
+					call->answer_sdp.len);
+	case LY_CONTROL_BUSY:
+		return sip_dialog_reply(d, call->invite_st, 486, NULL, NULL, 0);
+	case LY_CONTROL_CONGESTION:
+		return sip_dialog_reply(d, call->invite_st, 503, NULL, NULL, 0);
+	default:
+		return 0;	/* HOLD/UNHOLD: music on hold is played by the core */
+	}
+}
+
+void sip_call_hangup(struct sip_call *call, int cause)
+{
+	struct ly_channel *c;
+
+	pthread_mutex_lock(&call->lock);
+	c = call->chan;
+	call->chan = NULL;
+	pthread_mutex_unlock(&call->lock);
+	ly_rtp_set_channel(call->media.rtp, NULL);
+	ly_rtp_set_generator(call->media.rtp, NULL, NULL);
+	ly_unref(c);
+	ly_rtp_set_remote(call->media.rtp, NULL);
+	ly_debug(1, "SIP %s: hangup, cause %d", call->peer, cause);
+	ly_ref(call);	/* ending dialogs drops their references */
+	if (!call->outbound && call->winner && !call->answered &&
+	    sip_dialog_state(call->winner) == SIP_DIALOG_EARLY) {
+		sip_dialog_reply(call->winner, call->invite_st, sip_cause_to_status(cause), NULL, NULL, 0);
+	}
+	for (size_t i = 0; i < call->nlegs; i++)
+		if (call->legs[i].live && sip_dialog_state(call->legs[i].d) != SIP_DIALOG_TERMINATED)
+			sip_dialog_end(call->legs[i].d);	/* BYE, CANCEL, or 480 */
+	ly_unref(call);
+}
+
+/* ---- outbound: channel → INVITE ---- */
+
+static void add_target(struct sip_call *call, const char *ruri, const struct sip_msg_src *dst)
+{
+	call->targets = ly_realloc(call->targets, (call->ntargets + 1) * sizeof(*call->targets));
+	call->targets[call->ntargets++] = (struct call_target){ ly_strdup(ruri), *dst };
+}
+
+struct binding_walk {
+	struct sip_call *call;
+	const struct sip_endpoint_conf *ep;
+};
+
+static void add_binding(struct sip_binding *b, void *arg)
+{
+	struct binding_walk *w = arg;
+	struct sip_msg_src dst;
+
+	if (b->reach == SIP_REACH_UNREACHABLE)
+		return;	/* qualify says it does not answer */
+	sip_binding_dest(b, w->ep, &dst);
+	add_target(w->call, b->uri, &dst);
+}
+
+static const struct sip_trunk_conf *trunk_named(const char *name)
+{
+	for (const struct sip_trunk_conf *t = sip_core_conf(layer.core)->trunks; t; t = t->next)
+		if (!strcmp(t->name, name))
+			return t;
+	return NULL;
+}
+
+/* "trunk/number" → one target through the trunk. */
+static bool trunk_targets(struct sip_call *call, const struct sip_trunk_conf *t, const char *number)
+{
+	struct sip_msg_src dst = { .proto = t->proto ? t->proto : SIP_PROTO_UDP, .addr_len = t->addr_len };
+	char host[80], ruri[256];
+
+	if (!number || !t->addr_len)
+		return false;
+	memcpy(&dst.addr, &t->addr, t->addr_len);
+	sip_addr_print((const struct sockaddr *)&t->addr, host, sizeof(host));
+	snprintf(ruri, sizeof(ruri), "sip:%s@%s", number, host);
+	add_target(call, ruri, &dst);
+	call->is_trunk = true;
+	if (t->username && t->secret) {
+		call->auth_user = ly_strdup(t->username);
+		call->auth_secret = ly_strdup(t->secret);
+	}
+	return true;
+}
+
+static void copy_callerid(const struct ly_channel *from, struct ly_channel *to)
+{
+	char name[128], num[128];
+
+	ly_chan_callerid_name(from, name, sizeof(name));
+	ly_chan_callerid_num(from, num, sizeof(num));
+	ly_chan_set_callerid(to, name[0] ? name : NULL, num[0] ? num : NULL);
+}
+
+struct sip_call *sip_call_request(const char *dest, const struct ly_channel *requestor, int *cause)
+{
+	const struct sip_conf *conf = layer.open ? sip_core_conf(layer.core) : NULL;
+	char name[LY_MAX_EXTEN];
+	const char *slash = strchr(dest, '/');
+	size_t n = slash ? (size_t)(slash - dest) : strlen(dest);
+	const struct sip_endpoint_conf *ep;
+	const struct sip_trunk_conf *t;
+	struct sip_call *call;
+	struct ly_channel *c;
+
+	*cause = LY_CAUSE_REQUESTED_CHAN_UNAVAIL;
+	if (!conf || !n || n >= sizeof(name))
+		return NULL;
+	memcpy(name, dest, n);
+	name[n] = '\0';
+	call = call_new(name, true);
+	ep = sip_conf_endpoint(conf, name);
+	t = ep ? NULL : trunk_named(name);
+	if (ep) {
+		struct binding_walk w = { call, ep };
+
+		sip_registrar_foreach(sip_core_registrar(layer.core), name, add_binding, &w);
+	} else if (!t || !trunk_targets(call, t, slash ? slash + 1 : NULL)) {
+		ly_warning("SIP/%s: no endpoint or trunk of that name", dest);
+		*cause = LY_CAUSE_UNALLOCATED;
+		return ly_unref(call);
+	}
+	if (!call->ntargets) {
+		ly_verbose(3, "SIP/%s: no reachable contact", dest);
+		*cause = LY_CAUSE_SUBSCRIBER_ABSENT;
+		return ly_unref(call);
+	}
+	if (sip_media_open(&call->media, (const struct sockaddr *)&call->targets[0].dst.addr,
+			   ep ? ep->allow : NULL, ep ? ep->symmetric_rtp : false)) {
+		*cause = LY_CAUSE_SWITCH_CONGESTION;
+		return ly_unref(call);
+	}
+	c = sip_chan_new(call, name);
+	if (!c) {
+		*cause = LY_CAUSE_SWITCH_CONGESTION;
+		return ly_unref(call);
+	}
+	call->chan = ly_ref(c);
+	if (requestor) {
+		ly_chan_inherit_vars(requestor, c);
+		ly_chan_datastore_inherit(requestor, c);
+		copy_callerid(requestor, c);
+	}
+	if (call->media.fmt)
+		ly_chan_set_native_format(c, call->media.fmt);
+	ly_rtp_set_channel(call->media.rtp, c);
+	return call;	/* the caller's reference */
+}
+
+static void from_of(struct sip_call *call, struct ly_channel *c, struct party_buf *pb)
+{
+	char name[128], num[128];
+	const char *user;
+
+	ly_chan_callerid_name(c, name, sizeof(name));
+	ly_chan_callerid_num(c, num, sizeof(num));
+	user = call->is_trunk && call->auth_user ? call->auth_user : num[0] ? num : "anonymous";
+	if (name[0] && !strpbrk(name, "\"\\"))
+		snprintf(pb->from, sizeof(pb->from), "\"%s\" <sip:%s@%s>", name, user, pb->sentby);
+	else
+		snprintf(pb->from, sizeof(pb->from), "<sip:%s@%s>", user, pb->sentby);
+}
+
+static int invite_target(struct sip_call *call, struct ly_channel *c, const struct call_target *tg)
+{
+	struct sip_dialog_invite_params p = { .ruri = tg->ruri, .dst = tg->dst };
+	struct party_buf pb;
+	struct sdp_local local;
+	struct sdp_error serr;
+	struct sip_dialog *d;
+	struct ly_buf body;
+	int err = party_for(&tg->dst, &pb);
+
+	if (err)
+		return err;
+	from_of(call, c, &pb);
+	p.local = &pb.party;
+	if ((err = sip_dialog_uac_new(layer.dt, &p, &call_user, call, &d)) != 0)
+		return err;
+	leg_add(call, d);
+	ly_buf_init(&body);
+	sip_media_local(&call->media, SDP_SENDRECV, &local);
+	err = sip_dialog_sdp_offer(d, &local, &body, &serr);
+	if (!err) {
+		sip_msg_set_body(sip_dialog_invite_request(d), SDP_TYPE, body.data, body.len);
+		err = sip_dialog_invite_send(d);
+	}
+	ly_buf_free(&body);
+	sip_dialog_unref(d);
+	return err;
+}
+
+int sip_call_dial(struct sip_call *call)
+{
+	struct ly_channel *c = call_chan(call);
+	unsigned sent = 0;
+
+	if (!c)
+		return EPIPE;
+	for (size_t i = 0; i < call->ntargets; i++) {
+		int err = invite_target(call, c, &call->targets[i]);
+
+		if (err) {
+			ly_warning("SIP/%s: cannot send INVITE to %s: %s", call->peer, call->targets[i].ruri,
+				   strerror(err));
+			call->failed_legs++;
+		} else {
+			sent++;
+		}
+	}
+	ly_unref(c);
+	return sent ? 0 : EHOSTUNREACH;
+}
+
+/* ---- hooks into the core ---- */
+
+static bool on_request(struct sip_core *core, struct sip_txn *st, struct sip_msg *req, void *arg)
+{
+	(void)core;
+	(void)arg;
+	if (!st)
+		return req->method_id == SIP_METHOD_ACK && sip_dialog_table_ack(layer.dt, req, NULL);
+	return sip_dialog_table_request(layer.dt, st, req);
+}
+
+static void on_ack(struct sip_core *core, struct sip_msg *ack, struct sip_txn *st, void *arg)
+{
+	(void)core;
+	(void)arg;
+	sip_dialog_table_ack(layer.dt, ack, st);
+}
+
+static void on_stray(struct sip_core *core, struct sip_msg *resp, void *arg)
+{
+	(void)core;
+	(void)arg;
+	sip_dialog_table_stray(layer.dt, resp);
+}
+
+int sip_call_layer_start(struct ly_module *owner, struct sip_core *core, struct ly_loop *loop)
+{
+	const struct sip_conf *conf = sip_core_conf(core);
+	struct sip_dialog_config dcfg = { .session_expires = 1800, .min_se = 90,
+					  .user_agent = conf->gen.useragent };
+	struct sip_call_hooks hooks = { .invite = on_invite, .request = on_request, .ack = on_ack,
+					.stray = on_stray };
+	struct sip_txn_transport tp;
+	int err;
+
+	sip_core_txn_transport(core, &tp);
+	layer.core = core;
+	layer.dt = sip_dialog_table_new(sip_core_txns(core), sip_core_sched(core), &tp, &dcfg);
+	layer.invite_user = dlg_server_user;
+	layer.invite_user.cancelled = on_invite_cancelled;
+	err = sip_chan_register(owner, loop);
+	if (err) {
+		sip_dialog_table_free(layer.dt);
+		layer.dt = NULL;
+		return err;
+	}
+	sip_core_set_call_hooks(core, &hooks);
+	layer.open = true;
+	return 0;
+}
+
+static void hangup_sip_channel(struct ly_channel *c, void *arg)
+{
+	(void)arg;
+	if (!strncmp(ly_chan_name(c), "SIP/", 4))
+		ly_chan_softhangup(c, LY_CAUSE_NORMAL_CLEARING);
+}
+
+void sip_call_layer_detach(void)
+{
+	if (!layer.open)
+		return;
+	layer.open = false;
+	sip_core_set_call_hooks(layer.core, NULL);
+	ly_chan_foreach(hangup_sip_channel, NULL);
+	sip_chan_unregister();
+}
+
+void sip_call_layer_free(void)
+{
+	sip_dialog_table_free(layer.dt);
+	layer.dt = NULL;
+	layer.core = NULL;
+}

@@ -1,0 +1,84 @@
+/*
+ * modules/chan_sip/sip_call.h - SIP calls: INVITE to channel, and
+ * channel to INVITE, on top of sip_dialog.h.
+ *
+ * Incoming: an INVITE the core authenticated (or matched to a trunk) makes
+ * a UAS dialog, answers its SDP offer at once (the answer is sent with 183
+ * or 200 later), and starts a "SIP/<peer>-%08x" channel in the peer's
+ * context at the Request-URI user.  Outgoing: Dial(SIP/100) sends one
+ * INVITE per registered contact of 100 and keeps the first that answers,
+ * CANCELing the others; Dial(SIP/trunk/number) sends one through the trunk
+ * and answers 401/407 with the trunk's credentials.
+ *
+ * Threads: everything here runs on the SIP loop thread.  sip_chan.c, the
+ * channel technology, moves each channel operation there with
+ * sip_chan_run.  A call is a ly_obj: its channel (tech_pvt) and every live
+ * dialog hold a reference.  `lock` guards `chan` only, the one field a
+ * channel thread and the SIP thread both touch; media.rtp never changes
+ * while the call lives, and ly_rtp_* is thread-safe.
+ */
+#ifndef LYRE_SIP_CALL_H
+#define LYRE_SIP_CALL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include <lyre/channel.h>
+#include <lyre/frame.h>
+
+#include "sip_core.h"
+#include "sip_dialog.h"
+#include "sip_media.h"
+
+struct ly_loop;
+struct ly_module;
+struct call_leg;
+struct call_target;
+
+struct sip_call {
+	pthread_mutex_t lock;
+	struct ly_channel *chan;	/* referenced; NULL once the channel hung up */
+	bool outbound;
+	char *peer;			/* endpoint or trunk name */
+	struct sip_media media;
+	/* dialogs: inbound has one; outbound one per contact, plus forks */
+	struct call_leg *legs;
+	size_t nlegs;
+	struct sip_dialog *winner;	/* the dialog carrying the call, once there is one */
+	/* inbound */
+	struct sip_txn *invite_st;
+	struct ly_buf answer_sdp;	/* our answer to the INVITE's offer */
+	bool late_offer;		/* the INVITE had no SDP: we offer in the 2xx (§13.2.1) */
+	bool answered;
+	bool reinvite_offer;		/* we offered in a 2xx to a re-INVITE without SDP */
+	bool remote_hold;
+	/* outbound */
+	struct call_target *targets;
+	size_t ntargets;
+	bool is_trunk;
+	char *auth_user, *auth_secret;
+	unsigned failed_legs;
+	int fail_status;
+};
+
+/* Start and stop the call layer of a running stack: the dialog table, the
+ * core's call hooks, the "SIP" channel technology.  Detach before
+ * sip_core_stop (no new calls, live ones hung up); free after it (the
+ * transaction table must go before the dialog table). */
+int sip_call_layer_start(struct ly_module *owner, struct sip_core *core, struct ly_loop *loop);
+void sip_call_layer_detach(void);
+void sip_call_layer_free(void);
+
+/* Channel operations, on the SIP thread (sip_chan.c calls them). */
+struct sip_call *sip_call_request(const char *dest, const struct ly_channel *requestor, int *cause);
+int sip_call_dial(struct sip_call *call);
+int sip_call_answer(struct sip_call *call);
+int sip_call_indicate(struct sip_call *call, enum ly_control control);
+void sip_call_hangup(struct sip_call *call, int cause);
+
+/* RFC 3398 §7.2.4.1 / §8.2.6.1, as Asterisk's hangup_cause2sip and
+ * hangup_sip2cause apply them. */
+int sip_status_to_cause(int status);
+int sip_cause_to_status(int cause);
+
+#endif

@@ -1,0 +1,146 @@
+/* modules/chan_sip/sip_media.c - a call leg's res_rtp session and the SDP that describes it. */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <lyre/format.h>
+#include <lyre/log.h>
+#include <lyre/rtp.h>
+#include <lyre/utils.h>
+
+#include "sip_media.h"
+#include "sip_transport.h"
+
+static const char *const default_codecs[] = { "ulaw", "alaw", NULL };
+
+static socklen_t sa_len(const struct sockaddr *sa)
+{
+	return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+}
+
+/*
+ * The local address the kernel routes toward peer: connect() on a UDP
+ * socket sends nothing but picks the source address, which is the one the
+ * peer can send RTP back to (a wildcard bind would leave c= unusable).
+ */
+static int local_addr_toward(const struct sockaddr *peer, struct sockaddr_storage *out)
+{
+	socklen_t len = sizeof(*out);
+	int fd = socket(peer->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (connect(fd, peer, sa_len(peer)) || getsockname(fd, (struct sockaddr *)out, &len))
+		err = errno;
+	close(fd);
+	return err;
+}
+
+static void copy_codecs(struct sip_media *m, char *const *allow)
+{
+	const char *const *src = allow && allow[0] ? (const char *const *)allow : default_codecs;
+	size_t n = 0;
+
+	while (src[n])
+		n++;
+	m->codecs = ly_calloc(n + 1, sizeof(*m->codecs));
+	for (size_t i = 0; i < n; i++)
+		m->codecs[i] = ly_strdup(src[i]);
+	m->ncodecs = n;
+}
+
+static void addr_literal(const struct sockaddr_storage *ss, char *buf, size_t size, unsigned *port)
+{
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, buf, (socklen_t)size);
+		*port = ntohs(s6->sin6_port);
+	} else {
+		const struct sockaddr_in *s4 = (const void *)ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, buf, (socklen_t)size);
+		*port = ntohs(s4->sin_port);
+	}
+}
+
+int sip_media_open(struct sip_media *m, const struct sockaddr *peer, char *const *allow, bool symmetric)
+{
+	struct sockaddr_storage local, bound;
+	int err;
+
+	memset(m, 0, sizeof(*m));
+	copy_codecs(m, allow);
+	m->symmetric = symmetric;
+	m->fmt = ly_format_find(m->codecs[0]);
+	err = local_addr_toward(peer, &local);
+	if (!err)
+		err = ly_rtp_new(NULL, peer->sa_family, (const struct sockaddr *)&local, &m->rtp);
+	if (!err)
+		err = ly_rtp_local_addr(m->rtp, &bound);
+	if (err) {
+		ly_warning("SIP: cannot open an RTP session: %s", strerror(err));
+		sip_media_close(m);
+		return err;
+	}
+	addr_literal(&bound, m->addr, sizeof(m->addr), &m->port);
+	ly_rtp_set_symmetric(m->rtp, symmetric);
+	return 0;
+}
+
+void sip_media_close(struct sip_media *m)
+{
+	ly_rtp_destroy(m->rtp);
+	m->rtp = NULL;
+	for (size_t i = 0; i < m->ncodecs; i++)
+		free(m->codecs[i]);
+	free(m->codecs);
+	m->codecs = NULL;
+	m->ncodecs = 0;
+}
+
+void sip_media_local(const struct sip_media *m, enum sdp_dir dir, struct sdp_local *out)
+{
+	*out = (struct sdp_local){
+		.addr = m->addr,
+		.port = m->port,
+		.codecs = (const char *const *)m->codecs,
+		.ncodecs = m->ncodecs,
+		.dtmf = true,
+		.ptime = 20,
+		.dir = dir,
+	};
+}
+
+int sip_media_apply(struct sip_media *m, const struct sdp_result *res)
+{
+	const struct ly_format *fmt = ly_format_find(res->codec);
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char hostport[96];
+	int err;
+
+	if (!fmt)
+		return ENOTSUP;
+	m->res = *res;
+	m->negotiated = true;
+	m->fmt = fmt;
+	ly_rtp_set_payload(m->rtp, (unsigned)res->pt, fmt);
+	/* RFC 3264 §8.4: c=0.0.0.0 (RFC 2543 hold) or port 0 means "send
+	 * nothing"; forgetting the remote stops our stream. */
+	if (!res->port || !strcmp(res->addr, "0.0.0.0") || !strcmp(res->addr, "::"))
+		return ly_rtp_set_remote(m->rtp, NULL);
+	snprintf(hostport, sizeof(hostport), res->ipv6 ? "[%s]:%u" : "%s:%u", res->addr, res->port);
+	err = sip_addr_parse(hostport, 0, &ss, &len);
+	if (!err)
+		err = ly_rtp_set_remote(m->rtp, (const struct sockaddr *)&ss);
+	return err;
+}
