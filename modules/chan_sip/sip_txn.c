@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -16,7 +17,10 @@
 #define DEFAULT_T2_MS 4000
 #define DEFAULT_T4_MS 5000
 #define DEFAULT_TRYING_MS 200
-#define DEFAULT_MAX_TRANSACTIONS 65536
+/* Each REGISTER with digest auth makes two server transactions that linger
+ * 64*T1 = 32 s over UDP (Timer J), so 262144 sustains ~4,000 REGISTER/s;
+ * a shed one keeps ~1 kB, about 300 MB for a full table. */
+#define DEFAULT_MAX_TRANSACTIONS 262144
 #define INDEX_START_BUCKETS 256
 #define FULL_WARNING_EVERY_MS 10000
 
@@ -207,14 +211,23 @@ bool txn_table_has_room(struct sip_txn_table *tbl)
 
 /* ---- life cycle ---- */
 
-static void txn_destroy(void *obj)
+static void drop_messages(struct sip_txn *t)
 {
-	struct sip_txn *t = obj;
-
 	sip_msg_unref(t->req);
 	sip_msg_unref(t->last_resp);
 	sip_msg_unref(t->last_prov);
 	sip_msg_unref(t->ack);
+	t->req = t->last_resp = t->last_prov = t->ack = NULL;
+}
+
+static void txn_destroy(void *obj)
+{
+	struct sip_txn *t = obj;
+
+	drop_messages(t);
+	free(t->kept.wire);
+	free(t->kept.to_tag);
+	free(t->kept.via_host);
 }
 
 struct sip_txn *txn_new(struct sip_txn_table *tbl, enum txn_kind kind, struct sip_msg *req,
@@ -224,6 +237,10 @@ struct sip_txn *txn_new(struct sip_txn_table *tbl, enum txn_kind kind, struct si
 
 	t->tbl = tbl;
 	t->kind = kind;
+	/* RFC 2543 matching compares the request's fields (§17.2.3), so
+	 * such a transaction keeps its request to the end. */
+	t->legacy = kind == TXN_SERVER_INVITE || kind == TXN_SERVER_NONINVITE
+			    ? !txn_branch_is_rfc3261(req->via.branch) : false;
 	t->req = sip_msg_ref(req);
 	t->dest = *dest;
 	/* Only UDP loses messages; TCP, TLS, SCTP and WebSockets do not (§17:
@@ -265,6 +282,119 @@ void txn_terminate(struct sip_txn *t)
 	ly_unref(t);	/* the table's reference */
 }
 
+/* ---- shedding what a finished transaction no longer needs ---- */
+
+/* States that only wait for Timer D, I, J or K (or H: Completed INVITE
+ * servers resend their final from the printed bytes). */
+static bool only_waiting(const struct sip_txn *t)
+{
+	if (t->kind == TXN_SERVER_INVITE)
+		return t->state == SIP_TXN_COMPLETED || t->state == SIP_TXN_CONFIRMED;
+	return t->state == SIP_TXN_COMPLETED;
+}
+
+/* m printed, in a buffer of its own size. */
+static char *print_wire(const struct sip_msg *m, size_t *len)
+{
+	struct ly_buf b;
+	char *wire;
+
+	ly_buf_init(&b);
+	sip_msg_print(m, &b);
+	*len = b.len;
+	wire = realloc(b.data, b.len + 1);	/* shrinking: keep b.data if it fails */
+	return wire ? wire : b.data;
+}
+
+void txn_shed(struct sip_txn *t)
+{
+	struct txn_shed *k = &t->kept;
+
+	if (!t->tbl || t->is_shed || t->tu_refs || t->legacy || !only_waiting(t))
+		return;
+	if (sip_txn_is_client(t)) {
+		k->via_host = ly_strdup(t->req->via.host ? t->req->via.host : "");
+		k->via_port = t->req->via.port;
+		if (t->ack)
+			k->wire = print_wire(t->ack, &k->wire_len);
+	} else {
+		const char *tag = txn_server_to_tag(t);
+
+		if (t->kind == TXN_SERVER_INVITE && tag)
+			k->to_tag = ly_strdup(tag);
+		if (t->last_resp)
+			k->wire = print_wire(t->last_resp, &k->wire_len);
+	}
+	drop_messages(t);
+	t->is_shed = true;
+}
+
+/* The kept bytes as a message again: what the transport sends.  Parsing
+ * costs a few microseconds, and only retransmissions pay it. */
+static struct sip_msg *wire_message(const struct sip_txn *t)
+{
+	struct sip_parse_info info;
+	struct sip_msg *m = NULL;
+
+	if (!t->kept.wire)
+		return NULL;
+	if (sip_msg_parse(t->kept.wire, t->kept.wire_len, SIP_FRAME_DATAGRAM, &m, &info) != SIP_PARSE_OK) {
+		ly_debug(1, "SIP transaction: cannot parse its own printed message again");
+		sip_msg_unref(m);
+		return NULL;
+	}
+	return m;
+}
+
+int txn_resend_final(struct sip_txn *t)
+{
+	struct sip_msg *m;
+	int rc;
+
+	if (!t->is_shed)
+		return t->last_resp ? txn_send_response(t, t->last_resp, true) : 0;
+	if ((m = wire_message(t)) == NULL)
+		return 0;
+	rc = txn_send_response(t, m, true);
+	sip_msg_unref(m);
+	return rc;
+}
+
+int txn_resend_ack(struct sip_txn *t)
+{
+	struct sip_msg *m = t->is_shed ? wire_message(t) : sip_msg_ref(t->ack);
+	int rc;
+
+	if (!m)
+		return 0;
+	/* "to the same address, port, and transport" (§17.1.1.2): t->dest,
+	 * with the connection the INVITE took. */
+	rc = t->tbl->tp.send_request(t->tbl->tp.ctx, m, &t->dest);
+	if (rc)
+		ly_debug(1, "SIP: sending ACK failed: %s", strerror(rc));
+	sip_msg_unref(m);
+	return rc;
+}
+
+const char *txn_client_via(const struct sip_txn *t, unsigned *port)
+{
+	if (t->is_shed) {
+		*port = t->kept.via_port;
+		return t->kept.via_host;
+	}
+	*port = t->req->via.port;
+	return t->req->via.host;
+}
+
+const char *txn_server_to_tag(const struct sip_txn *t)
+{
+	if (t->is_shed)
+		return t->kept.to_tag;
+	if (t->last_resp && t->last_resp->to.tag)
+		return t->last_resp->to.tag;
+	return t->last_prov ? t->last_prov->to.tag : NULL;
+}
+
 void sip_txn_abandon(struct sip_txn *t)
 {
 	ly_ref(t);
@@ -272,13 +402,21 @@ void sip_txn_abandon(struct sip_txn *t)
 	ly_unref(t);
 }
 
+/* These count the references of everyone but the table (tu_refs): a
+ * finished transaction no TU holds any more can shed. */
 struct sip_txn *sip_txn_ref(struct sip_txn *t)
 {
+	if (t)
+		t->tu_refs++;
 	return ly_ref(t);
 }
 
 void sip_txn_unref(struct sip_txn *t)
 {
+	if (!t)
+		return;
+	if (t->tu_refs && --t->tu_refs == 0)
+		txn_shed(t);
 	ly_unref(t);
 }
 
@@ -339,7 +477,10 @@ void txn_report_timeout(struct sip_txn *t)
 {
 	char what[160];
 
-	sip_msg_describe(t->req, what, sizeof(what));
+	if (t->req)
+		sip_msg_describe(t->req, what, sizeof(what));
+	else
+		snprintf(what, sizeof(what), "a finished %s", sip_txn_is_invite(t) ? "INVITE" : "request");
 	ly_debug(1, "SIP transaction for %s timed out in state %s", what,
 		 sip_txn_state_name(t->state));
 	if (t->user && t->user->timeout)

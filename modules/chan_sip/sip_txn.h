@@ -54,6 +54,11 @@
  * it terminates, after the user's `terminated` callback.  A pointer passed
  * to a callback is borrowed; keep it with sip_txn_ref.  Functions called
  * on a terminated transaction fail with ESRCH.
+ *
+ * Memory: a finished transaction lingers up to 64*T1 (32 s) over UDP
+ * for Timer D/J, which at thousands of requests a second is most of the
+ * table.  Once nobody but the table holds it, it drops its parsed
+ * messages (see sip_txn_request) and keeps about 1 kB.
  */
 #ifndef LYRE_SIP_TXN_H
 #define LYRE_SIP_TXN_H
@@ -136,7 +141,7 @@ struct sip_txn_config {
 	unsigned t2_ms;		/* retransmit interval cap, default 4000 */
 	unsigned t4_ms;		/* longest a message stays in the network, default 5000 */
 	unsigned trying_ms;	/* INVITE server: 100 when the TU is silent this long, default 200 */
-	unsigned max_transactions;	/* live transactions at most, default 65536 */
+	unsigned max_transactions;	/* live transactions at most, default 262144 */
 	/* The clock timers are set against; default ly_now_ms.  Tests pass
 	 * a fake one and drive the scheduler with ly_sched_run_due. */
 	uint64_t (*now_ms)(void);
@@ -249,9 +254,16 @@ bool sip_txn_is_client(const struct sip_txn *t);
 bool sip_txn_is_invite(const struct sip_txn *t);
 enum sip_txn_state sip_txn_state(const struct sip_txn *t);
 const char *sip_txn_state_name(enum sip_txn_state s);
-/* The request that created the transaction. */
+/*
+ * The request that created the transaction, and the last response sent
+ * (server) or received (client; NULL when none).  Both are NULL once a
+ * finished transaction has shed them: when it only waits (client and
+ * server Completed, server INVITE Confirmed) and nobody holds a
+ * reference from sip_txn_ref any more, it keeps just its matching keys,
+ * the printed final response (or ACK) it may have to resend, and the
+ * destination.  A TU that holds a reference always gets them.
+ */
 struct sip_msg *sip_txn_request(const struct sip_txn *t);
-/* The last response sent (server) or received (client); NULL when none. */
 struct sip_msg *sip_txn_last_response(const struct sip_txn *t);
 /* Client: where the request goes (with the connection used); server:
  * where the request came from. */

@@ -88,8 +88,8 @@ struct sip_msg *sip_txn_make_cancel(const struct sip_txn *ct)
 {
 	const struct sip_hdr *to;
 
-	if (ct->kind != TXN_CLIENT_INVITE)
-		return NULL;
+	if (ct->kind != TXN_CLIENT_INVITE || !ct->req)
+		return NULL;	/* shed: finished, nothing to cancel */
 	to = sip_msg_hdr_find(ct->req, SIP_HDR_TO);
 	return build_sibling(ct->req, "CANCEL", to ? to->value : NULL);
 }
@@ -227,15 +227,7 @@ static void pass_up(struct sip_txn *t, struct sip_msg *resp)
 
 static void send_ack(struct sip_txn *t)
 {
-	int rc;
-
-	if (!t->ack)
-		return;
-	/* "to the same address, port, and transport" (§17.1.1.2): t->dest,
-	 * with the connection the INVITE took. */
-	rc = t->tbl->tp.send_request(t->tbl->tp.ctx, t->ack, &t->dest);
-	if (rc)
-		ly_debug(1, "SIP: sending ACK failed: %s", strerror(rc));
+	txn_resend_ack(t);
 }
 
 /* Calling/Proceeding and a 300-699: Completed, ACK, pass up (§17.1.1.2). */

@@ -47,16 +47,36 @@ enum txn_timer {
 	TIMER_COUNT
 };
 
+/*
+ * A finished transaction only waits (Timers D, I, J, K: up to 64*T1 =
+ * 32 s over UDP), so once nobody but the table holds it, it sheds its
+ * parsed messages (each with its own arena, several kB) and keeps what
+ * waiting needs: its index keys, the printed bytes of what it may have to
+ * send again (server: the final response; client INVITE: the ACK), and
+ * the destination.  See txn_shed.
+ */
+struct txn_shed {
+	char *wire;			/* printed final response / ACK; NULL: none */
+	size_t wire_len;
+	char *to_tag;			/* server INVITE: its responses' To tag (§9.2) */
+	char *via_host;			/* client: sent-by of its Via (loop detection) */
+	unsigned via_port;
+};
+
 struct sip_txn {
 	struct sip_txn_table *tbl;	/* NULL once terminated */
 	enum txn_kind kind;
 	enum sip_txn_state state;
 	bool reliable;			/* no retransmissions, zero D/I/J/K */
 	bool answering;			/* sip_txn_answer is retransmitting a 2xx */
-	struct sip_msg *req;		/* the request that created it */
+	bool legacy;			/* RFC 2543 matching: keeps its request */
+	unsigned tu_refs;		/* references taken with sip_txn_ref */
+	struct sip_msg *req;		/* the request that created it; NULL once shed */
 	struct sip_msg *last_resp;	/* server: last sent; client: last passed up */
 	struct sip_msg *last_prov;	/* server: last provisional sent */
 	struct sip_msg *ack;		/* client INVITE: the ACK of a non-2xx */
+	bool is_shed;			/* req, last_resp, last_prov and ack dropped */
+	struct txn_shed kept;		/* what a shed transaction keeps instead */
 	struct sip_msg_src dest;	/* client: destination; server: request source */
 	const struct sip_txn_user *user;
 	void *user_arg;
@@ -112,6 +132,19 @@ int txn_send_response(struct sip_txn *t, struct sip_msg *resp, bool report);
 
 /* Callbacks to the user, each guarded against a NULL user or callback. */
 void txn_report_timeout(struct sip_txn *t);
+
+/* Drop the parsed messages of a finished transaction nobody but the table
+ * holds (struct txn_shed); does nothing otherwise.  Idempotent. */
+void txn_shed(struct sip_txn *t);
+/* Send again the server's final response / the client INVITE's ACK,
+ * shed or not; 0 or the transport's errno (reported as by
+ * txn_send_response / ignored for the ACK). */
+int txn_resend_final(struct sip_txn *t);
+int txn_resend_ack(struct sip_txn *t);
+/* The sent-by host and port of a client transaction's Via. */
+const char *txn_client_via(const struct sip_txn *t, unsigned *port);
+/* The To tag of a server transaction's responses, NULL when none yet. */
+const char *txn_server_to_tag(const struct sip_txn *t);
 
 /* Keys: "branch|METHOD|sent-by" for servers, "branch|METHOD" for
  * clients, with ACK and CANCEL lookups naming INVITE (§17.2.3, §9.2). */

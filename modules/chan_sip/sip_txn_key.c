@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,38 +23,59 @@ bool txn_branch_is_rfc3261(const char *branch)
 	       branch[sizeof(SIP_BRANCH_COOKIE) - 1] != '\0';
 }
 
-/* sent-by as "host:port", host lowercased (hosts compare case-insensitively,
- * §19.1.4) and a missing port made explicit (5061 for TLS, else 5060, §18.2.2
- * / §19.1.2), so "Host" and "host:5060" are one sender. */
-static void append_sent_by(struct ly_buf *b, const struct sip_via *via)
+/* printf into a string of exactly the size it needs: keys live as long
+ * as their transaction, and most of the table is lingering ones. */
+static char *key_printf(const char *fmt, ...) LY_PRINTF(1, 2);
+static char *key_printf(const char *fmt, ...)
 {
-	unsigned port = via->port ? via->port : (via->proto == SIP_PROTO_TLS ? 5061 : 5060);
+	char small[256];
+	va_list ap;
+	char *key;
+	int n;
 
-	if (via->host_ipv6)
-		ly_buf_puts(b, "[");
-	for (const char *p = via->host ? via->host : ""; *p; p++) {
-		char c = (char)tolower((unsigned char)*p);
-
-		ly_buf_append(b, &c, 1);
+	/* One formatting pass for the usual short key, two for a long one. */
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	key = ly_malloc((size_t)n + 1);
+	if ((size_t)n < sizeof(small)) {
+		memcpy(key, small, (size_t)n + 1);
+		return key;
 	}
-	ly_buf_printf(b, "%s:%u", via->host_ipv6 ? "]" : "", port);
+	va_start(ap, fmt);
+	vsnprintf(key, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return key;
 }
 
+/*
+ * "branch\nMETHOD\nsent-by", sent-by as "host:port" with the host
+ * lowercased (hosts compare case-insensitively, §19.1.4) and a missing
+ * port made explicit (5061 for TLS, else 5060, §18.2.2 / §19.1.2), so
+ * "Host" and "host:5060" are one sender.
+ */
 char *txn_server_key(const struct sip_msg *req, const char *method)
 {
-	struct ly_buf b;
+	const struct sip_via *via = &req->via;
+	unsigned port = via->port ? via->port : (via->proto == SIP_PROTO_TLS ? 5061 : 5060);
+	const char *host = via->host ? via->host : "";
+	const char *open = via->host_ipv6 ? "[" : "";
+	char *key = key_printf("%s\n%s\n%s%s%s:%u", via->branch, method, open, host,
+			       via->host_ipv6 ? "]" : "", port);
+	char *h = key + strlen(via->branch) + 1 + strlen(method) + 1 + strlen(open);
 
-	ly_buf_init(&b);
-	ly_buf_printf(&b, "%s\n%s\n", req->via.branch, method);
-	append_sent_by(&b, &req->via);
-	return b.data;
+	for (size_t i = 0, n = strlen(host); i < n; i++)
+		h[i] = (char)tolower((unsigned char)h[i]);
+	return key;
 }
 
 char *txn_client_key(const char *branch, const char *method)
 {
 	/* §17.1.3: branch and CSeq method alone; the method is needed because
 	 * a CANCEL shares its INVITE's branch. */
-	return ly_asprintf("%s\n%s", branch, method);
+	return key_printf("%s\n%s", branch, method);
 }
 
 static const char *or_empty(const char *s)
@@ -65,12 +87,12 @@ char *txn_legacy_key(const struct sip_msg *req, const char *method)
 {
 	/* The fields every RFC 2543 match needs; the rest (Request-URI, To
 	 * tag, top Via) are compared on the candidates. */
-	return ly_asprintf("2543\n%s\n%u\n%s\n%s", or_empty(req->call_id), (unsigned)req->cseq,
+	return key_printf("2543\n%s\n%u\n%s\n%s", or_empty(req->call_id), (unsigned)req->cseq,
 			   or_empty(req->from.tag), method);
 }
 
 char *txn_dialog_key(const struct sip_msg *m, const char *method)
 {
-	return ly_asprintf("%s\n%s\n%u\n%s", or_empty(m->call_id), or_empty(m->from.tag),
+	return key_printf("%s\n%s\n%u\n%s", or_empty(m->call_id), or_empty(m->from.tag),
 			   (unsigned)m->cseq, or_empty(method));
 }

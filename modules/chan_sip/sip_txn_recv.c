@@ -139,8 +139,12 @@ static bool is_loop(const struct sip_txn_table *tbl, const struct sip_msg *req)
 		if (sip_via_parse(&via, v.s, v.len, buf) == 0 && txn_branch_is_rfc3261(via.branch)) {
 			key = txn_client_key(via.branch, req->method);
 			l = txn_index_find(&tbl->clients, key, txn_hash(tbl, key), NULL);
-			loop = l && l->txn->req->via.port == via.port && via.host &&
-			       l->txn->req->via.host && ly_strcaseeq(l->txn->req->via.host, via.host);
+			if (l) {
+				unsigned port;
+				const char *host = txn_client_via(l->txn, &port);
+
+				loop = port == via.port && via.host && host && ly_strcaseeq(host, via.host);
+			}
 			free(key);
 		}
 		free(buf);
@@ -185,7 +189,7 @@ static void receive_cancel(struct sip_txn_table *tbl, struct sip_msg *cancel)
 		return;
 	}
 	sip_txn_ref(inv);
-	tag = inv->last_resp ? inv->last_resp->to.tag : inv->last_prov ? inv->last_prov->to.tag : NULL;
+	tag = txn_server_to_tag(inv);
 	if (!tag) {
 		sip_make_token(fresh, TAG_LEN);
 		tag = fresh;

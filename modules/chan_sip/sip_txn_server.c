@@ -77,7 +77,7 @@ static int retransmit_fired(void *arg)
 		t->timer_id[TIMER_RETX] = 0;
 		return 0;
 	}
-	if (txn_send_response(t, t->last_resp, true) != 0)
+	if (txn_resend_final(t) != 0)
 		return 0;
 	t->retx_ms = doubled_up_to_t2(t, t->retx_ms);
 	return (int)t->retx_ms;
@@ -191,12 +191,12 @@ int sip_txn_respond(struct sip_txn *st, struct sip_msg *resp)
  * request without To tag carries one, the same on all of them). */
 static const char *pick_to_tag(const struct sip_txn *st, const char *to_tag, char *fresh, size_t size)
 {
+	const char *earlier = txn_server_to_tag(st);
+
 	if (to_tag)
 		return to_tag;
-	if (st->last_resp && st->last_resp->to.tag)
-		return st->last_resp->to.tag;
-	if (st->last_prov && st->last_prov->to.tag)
-		return st->last_prov->to.tag;
+	if (earlier)
+		return earlier;
 	if (size < TAG_LEN + 1)
 		return NULL;
 	sip_make_token(fresh, TAG_LEN);
@@ -213,6 +213,8 @@ int sip_txn_reply(struct sip_txn *st, int code, const char *reason, const char *
 		return ESRCH;
 	if (sip_txn_is_client(st) || code < 100 || code > 699)
 		return EINVAL;
+	if (!st->req)
+		return EALREADY;	/* shed: its final response is sent */
 	resp = sip_msg_new_response(st->req, code, reason, pick_to_tag(st, to_tag, fresh, sizeof(fresh)));
 	if (!resp)
 		return EINVAL;
@@ -293,7 +295,7 @@ static void invite_ack(struct sip_txn *t, struct sip_msg *ack)
 static void invite_retransmission(struct sip_txn *t)
 {
 	if (t->state == SIP_TXN_COMPLETED) {
-		resend(t, t->last_resp);
+		txn_resend_final(t);
 	} else if (t->state == SIP_TXN_PROCEEDING) {
 		/* The TU has sent nothing yet: the 100 goes now, since the
 		 * client is already retransmitting (§17.2.1). */
@@ -318,7 +320,7 @@ void txn_server_request(struct sip_txn *st, struct sip_msg *req)
 	} else if (st->state == SIP_TXN_PROCEEDING) {
 		resend(st, st->last_prov);
 	} else if (st->state == SIP_TXN_COMPLETED) {
-		resend(st, st->last_resp);
+		txn_resend_final(st);
 	}	/* Trying: discarded (§17.2.2) */
 	sip_txn_unref(st);
 }

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +15,29 @@
 #include "sip_msg.h"
 #include "sip_txn.h"
 #include "tap.h"
+
+/* Heap bytes in use: the sanitizer's allocator under ASan, else glibc's. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+#ifdef TEST_ASAN
+#include <sanitizer/allocator_interface.h>
+static size_t heap_in_use(void)
+{
+	return __sanitizer_get_current_allocated_bytes();
+}
+#else
+static size_t heap_in_use(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
+}
+#endif
 
 #define T1 500
 #define T2 4000
@@ -1085,6 +1109,209 @@ static void test_table_free_ends_everything(void)
 	events_reset();
 }
 
+/* Drop the TU's references to the last server transaction: from now on
+ * only the table holds it, and a finished one sheds its messages. */
+static void forget_last_st(void)
+{
+	sip_txn_unref(ev.last_st);
+	ev.last_st = NULL;
+}
+
+/* A shed INVITE server transaction (Completed, nobody holding it) still
+ * resends its final with the same bytes, matches CANCEL and ACK, and
+ * absorbs retransmissions once Confirmed. */
+static void test_shed_server_invite(void)
+{
+	struct sip_txn_table *tbl = setup(0);
+	struct sip_msg *inv = request("INVITE", 1, "INVITE", PEER_VIA, NULL, NULL, SIP_PROTO_UDP);
+	struct sip_msg *cancel = request("CANCEL", 1, "CANCEL", PEER_VIA, NULL, NULL, SIP_PROTO_UDP);
+	struct sip_msg *ack = request("ACK", 1, "ACK", PEER_VIA, "uastag", NULL, SIP_PROTO_UDP);
+	struct ly_buf first, again;
+	uint64_t start = fake_now;
+	struct sip_txn *peek;
+
+	auto_reply = 486;
+	sip_txn_receive(tbl, inv);
+	peek = ev.last_st;	/* borrowed: the table keeps it alive */
+	forget_last_st();
+	CHECK(sip_txn_request(peek) == NULL);
+	CHECK(sip_txn_last_response(peek) == NULL);
+	CHECK_INT(sip_txn_state(peek), SIP_TXN_COMPLETED);
+	CHECK_INT(sip_txn_reply(peek, 500, NULL, NULL), EALREADY);
+	sip_txn_receive(tbl, inv);	/* retransmission: the 486 again */
+	advance_to(start + T1);		/* Timer G */
+	CHECK_INT(count_sent(486, NULL), 3);
+	ly_buf_init(&first);
+	ly_buf_init(&again);
+	sip_msg_print(sent[0].msg, &first);
+	sip_msg_print(sent[n_sent - 1].msg, &again);
+	CHECK_STR(ly_buf_str(&again), ly_buf_str(&first));
+	CHECK(sent[n_sent - 1].to.proto == SIP_PROTO_UDP);
+	ly_buf_free(&first);
+	ly_buf_free(&again);
+	sip_txn_receive(tbl, cancel);	/* §9.2: 200 with the INVITE's To tag */
+	CHECK_INT(count_sent(200, NULL), 1);
+	CHECK_STR(sent[n_sent - 1].msg->to.tag, "uastag");
+	sip_txn_receive(tbl, ack);
+	CHECK_INT(sip_txn_state(peek), SIP_TXN_CONFIRMED);
+	CHECK_INT(ev.acks, 0);		/* absorbed */
+	sip_txn_receive(tbl, inv);	/* Confirmed absorbs */
+	advance_to(start + 10 * T1);
+	CHECK_INT(count_sent(486, NULL), 3);
+	advance_to(start + 64 * T1 + T4);
+	CHECK_INT(sip_txn_table_count(tbl), 0);
+	sip_msg_unref(inv);
+	sip_msg_unref(cancel);
+	sip_msg_unref(ack);
+	teardown(tbl);
+}
+
+/* A shed INVITE client transaction (Completed after a 486) ACKs a
+ * retransmitted 486 from its printed ACK, and still detects a loop. */
+static void test_shed_client_invite(void)
+{
+	struct sip_txn_table *tbl = setup(0);
+	struct sip_msg *inv = request("INVITE", 7, "INVITE", UAC_VIA_UDP, NULL, NULL, SIP_PROTO_UDP);
+	struct sip_txn *t = client(tbl, inv, SIP_PROTO_UDP);
+	struct sip_msg *busy = response_to(inv, 486, "callee");
+	struct sip_msg *back = request("INVITE", 7, "INVITE",
+				       "SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKproxy, " UAC_VIA_UDP,
+				       NULL, NULL, SIP_PROTO_UDP);
+
+	sip_txn_receive(tbl, busy);
+	CHECK_INT(count_sent(0, "ACK"), 1);
+	CHECK(sip_txn_request(t) != NULL);	/* held: nothing shed */
+	sip_txn_unref(t);
+	sip_txn_receive(tbl, busy);	/* retransmitted 486: ACK again */
+	CHECK_INT(count_sent(0, "ACK"), 2);
+	CHECK_STR(sent[n_sent - 1].msg->to.tag, "callee");
+	CHECK_STR(sent[n_sent - 1].msg->via.branch, "z9hG4bKclient1");
+	CHECK_INT(ev.responses, 1);
+	sip_txn_receive(tbl, back);
+	CHECK_INT(count_sent(482, NULL), 1);
+	advance_to(fake_now + 32000);	/* Timer D */
+	CHECK_INT(sip_txn_table_count(tbl), 0);
+	sip_msg_unref(busy);
+	sip_msg_unref(back);
+	sip_msg_unref(inv);
+	teardown(tbl);
+}
+
+/* ---- memory of lingering transactions ---- */
+
+#define LINGER_N 20000
+/* What one lingering non-INVITE server transaction may keep: its keys,
+ * the printed final response, the destination and the bookkeeping. */
+#define LINGER_MAX_BYTES 1536
+
+static int linger_sends;
+
+static int count_send_response(void *ctx, const struct sip_msg *resp, const struct sip_msg_src *src)
+{
+	(void)ctx;
+	(void)src;
+	if (resp->status == 200 && resp->contacts && resp->expires == 3600)
+		linger_sends++;
+	return 0;
+}
+
+/* A registrar-like TU: a 200 with the binding, answered at once, the
+ * transaction not kept. */
+static void answer_register(struct sip_txn *st, struct sip_msg *req, void *arg)
+{
+	struct sip_msg *resp = sip_msg_new_response(req, 200, NULL, "regtag1234567890");
+
+	(void)arg;
+	sip_msg_hdr_add(resp, "Contact", "<sip:1000@127.0.0.1:5070;transport=udp>;expires=3600");
+	sip_msg_hdr_add(resp, "Expires", "3600");
+	sip_msg_hdr_add(resp, "Date", "Mon, 01 Jan 2024 00:00:00 GMT");
+	sip_msg_hdr_add(resp, "Server", "Lyre");
+	CHECK_INT(sip_txn_respond(st, resp), 0);
+	sip_msg_unref(resp);
+}
+
+static struct sip_msg *register_request(unsigned i)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text),
+		 "REGISTER sip:127.0.0.1:5060 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-%u-1-2;rport\r\n"
+		 "From: <sip:%u@127.0.0.1>;tag=%u-fromtag\r\n"
+		 "To: <sip:%u@127.0.0.1>\r\n"
+		 "Call-ID: %u-reg@127.0.0.1\r\n"
+		 "CSeq: 2 REGISTER\r\n"
+		 "Contact: <sip:%u@127.0.0.1:5070;transport=udp>\r\n"
+		 "Max-Forwards: 70\r\n"
+		 "Expires: 3600\r\n"
+		 "Authorization: Digest username=\"%u\",realm=\"bench\",uri=\"sip:127.0.0.1:5060\","
+		 "nonce=\"0123456789abcdef0123456789abcdef\",response=\"0123456789abcdef0123456789abcdef\","
+		 "algorithm=MD5\r\n"
+		 "User-Agent: sipp\r\n"
+		 "Content-Length: 0\r\n\r\n",
+		 i, 1000 + i % 1000, i, 1000 + i % 1000, i, 1000 + i % 1000, 1000 + i % 1000);
+	return parse(text, SIP_PROTO_UDP);
+}
+
+/*
+ * Push LINGER_N REGISTER server transactions through Completed (Timer J
+ * keeps each 64*T1 over UDP, §17.2.2) and measure what each keeps.  A
+ * retransmitted request still gets the final response, and Timer J
+ * frees everything.
+ */
+static void test_lingering_memory(void)
+{
+	struct sip_txn_config cfg = {
+		.t1_ms = T1, .t2_ms = T2, .t4_ms = T4, .max_transactions = LINGER_N + 10,
+		.now_ms = clock_now,
+	};
+	struct sip_txn_transport tp = {
+		.send_request = fake_send_request, .send_response = count_send_response,
+	};
+	struct sip_txn_handlers h = { .request = answer_register };
+	struct sip_txn_table *tbl;
+	struct sip_msg *again;
+	size_t before, after, per;
+
+	fake_now = 1000000;
+	sched = ly_sched_new();
+	linger_sends = 0;
+	tbl = sip_txn_table_new(sched, &cfg, &tp, &h);
+	/* grow the indexes and the scheduler once, so only transactions count */
+	for (unsigned i = 0; i < LINGER_N; i++) {
+		struct sip_msg *req = register_request(LINGER_N + i);
+
+		sip_txn_receive(tbl, req);
+		sip_msg_unref(req);
+	}
+	advance_to(fake_now + 64 * T1);
+	CHECK_INT(sip_txn_table_count(tbl), 0);
+	before = heap_in_use();
+	for (unsigned i = 0; i < LINGER_N; i++) {
+		struct sip_msg *req = register_request(i);
+
+		sip_txn_receive(tbl, req);
+		sip_msg_unref(req);
+	}
+	after = heap_in_use();
+	CHECK_INT(sip_txn_table_count(tbl), LINGER_N);
+	per = after > before ? (after - before) / LINGER_N : 0;
+	printf("# %u lingering non-INVITE server transactions: %zu bytes each\n", LINGER_N, per);
+	CHECK(per > 0 && per <= LINGER_MAX_BYTES);
+	/* Completed still answers a retransmission with the same final */
+	again = register_request(LINGER_N / 2);
+	linger_sends = 0;
+	sip_txn_receive(tbl, again);
+	CHECK_INT(linger_sends, 1);
+	CHECK_INT(sip_txn_table_count(tbl), LINGER_N);
+	sip_msg_unref(again);
+	advance_to(fake_now + 64 * T1);	/* Timer J */
+	CHECK_INT(sip_txn_table_count(tbl), 0);
+	sip_txn_table_free(tbl);
+	ly_sched_free(sched);
+	sched = NULL;
+}
+
 TAP_MAIN(
 	TAP(test_client_invite_udp_timer_a_and_b),
 	TAP(test_client_invite_tcp_no_retransmission),
@@ -1114,5 +1341,8 @@ TAP_MAIN(
 	TAP(test_stray_response),
 	TAP(test_table_full_503),
 	TAP(test_make_cancel),
-	TAP(test_table_free_ends_everything)
+	TAP(test_table_free_ends_everything),
+	TAP(test_shed_server_invite),
+	TAP(test_shed_client_invite),
+	TAP(test_lingering_memory)
 )
