@@ -151,11 +151,15 @@ static int sip_indicate(struct ly_channel *chan, enum ly_control control)
 	return op.err;
 }
 
+/* The channel's reference goes here too, on the SIP thread: the call may
+ * die with it, and its dialogs and transactions belong to that thread
+ * (a transaction sheds its messages when its last holder lets go). */
 static void do_hangup(void *arg)
 {
 	struct op *op = arg;
 
 	sip_call_hangup(op->call, op->cause);
+	ly_unref(op->call);
 }
 
 static int sip_hangup(struct ly_channel *chan)
@@ -164,9 +168,8 @@ static int sip_hangup(struct ly_channel *chan)
 
 	if (!op.call)
 		return 0;
-	sip_chan_run(do_hangup, &op);
 	ly_chan_set_tech_pvt(chan, NULL);
-	ly_unref(op.call);	/* the channel's reference */
+	sip_chan_run(do_hangup, &op);	/* also drops the channel's reference */
 	return 0;
 }
 

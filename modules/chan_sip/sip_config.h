@@ -107,6 +107,9 @@ struct sip_conf {
 	struct sip_endpoint_conf *endpoints;
 	struct sip_trunk_conf *trunks;
 	struct ly_config *cfg;	/* kept: file names in the sections point into it */
+	/* Endpoints sorted by name, for lookups on every REGISTER and INVITE. */
+	struct sip_endpoint_conf **by_name;
+	size_t n_by_name;
 };
 
 /* Read confdir/filename.  ENOENT when there is none; EINVAL (err says
