@@ -207,6 +207,7 @@ static void queue_hold_change(struct sip_call *call, const struct sdp_result *re
 	if (res->remote_hold == call->remote_hold)
 		return;
 	call->remote_hold = res->remote_hold;
+	ly_verbose(3, "SIP %s: remote %s", call->peer, res->remote_hold ? "HOLD" : "UNHOLD");
 	call_queue_control(call, res->remote_hold ? LY_CONTROL_HOLD : LY_CONTROL_UNHOLD);
 }
 

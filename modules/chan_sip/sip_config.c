@@ -595,7 +595,10 @@ int sip_conf_from_config(struct ly_config *cfg, struct sip_conf **out, char *err
 		.default_expiry = 3600,
 		.min_expiry = 60,
 		.max_expiry = 7200,
-		.auth_algos = SIP_AUTH_ALGOS_ALL,
+		/* MD5 unless sip.conf asks for more: baresip 1.0 and sipp 3.6
+		 * answer only the first challenge and know no SHA-256, and
+		 * many desk phones are the same (see README.md). */
+		.auth_algos = SIP_AUTH_MD5,
 		.useragent = ly_strdup("Lyre"),
 	};
 	rc = read_sections(cfg, c, err, errlen);
@@ -697,11 +700,41 @@ static bool same_host(const struct sockaddr *a, const struct sockaddr *b)
 
 /* A trunk is identified by its host's address alone: ITSPs send from
  * other ports than the one we register to. */
+/* Does "ip:port" / "[v6]:port" name a port (a bare "ip" or "[v6]" does not)? */
+static bool host_names_port(const char *host)
+{
+	const char *colon = strrchr(host, ':');
+
+	if (!colon)
+		return false;
+	if (host[0] == '[')
+		return colon > strchr(host, ']');
+	return strchr(host, ':') == colon;	/* one colon: IPv4 with a port */
+}
+
+static in_port_t port_of(const struct sockaddr *sa)
+{
+	return sa->sa_family == AF_INET ? ((const struct sockaddr_in *)sa)->sin_port
+					: ((const struct sockaddr_in6 *)sa)->sin6_port;
+}
+
+/*
+ * A provider's calls are recognised by their source: the trunk's host
+ * address, and its port too when host= names one (the issue's rule, and
+ * Asterisk's without insecure=port), so a phone on the same machine as a
+ * trunk's sipp is not mistaken for the trunk.
+ */
 struct sip_trunk_conf *sip_conf_trunk_by_addr(const struct sip_conf *c, const struct sockaddr *sa)
 {
-	for (struct sip_trunk_conf *t = c ? c->trunks : NULL; t; t = t->next)
-		if (same_host((const struct sockaddr *)&t->addr, sa))
-			return t;
+	for (struct sip_trunk_conf *t = c ? c->trunks : NULL; t; t = t->next) {
+		const struct sockaddr *ta = (const struct sockaddr *)&t->addr;
+
+		if (!same_host(ta, sa))
+			continue;
+		if (host_names_port(t->host) && port_of(ta) != port_of(sa))
+			continue;
+		return t;
+	}
 	return NULL;
 }
 

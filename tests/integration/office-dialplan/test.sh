@@ -19,6 +19,10 @@ exten => dnd-off,1,Set(CALLERID(num)=150)
  same => n,Goto(office,*79,1)
 exten => call150,1,Set(CALLERID(num)=120)
  same => n,Goto(office,150,1)
+exten => call101,1,Set(CALLERID(num)=120)
+ same => n,Gosub(sub-phone,s,1(101))
+ same => n,Verbose(1,sub-phone says ${DIALSTATUS} for 101)
+ same => n,Goto(office,101,1)
 X
 check "the dialplan reloads with the test context" lyre_cli "dialplan reload"
 check "*78 turns DND on" lyre_cli "channel originate Local/dnd-on@test-harness application Wait 1"
@@ -33,6 +37,11 @@ check "DND survives a restart" cli_has "database show DND" "/DND/150"
 check "trace on again" lyre_cli "dialplan set trace on"
 check "*79 turns it off" lyre_cli "channel originate Local/dnd-off@test-harness application Wait 1"
 check "... the DB entry is gone" wait_for cli_lacks "database show DND" "/DND/150"
+# 101 is a SIP endpoint with no phone registered: Dial finds no contact.
+check "calling phone 101, which is not registered" lyre_cli "channel originate Local/call101@test-harness application Wait 1"
+check "... Dial rings SIP/101 from sub-phone" wait_for grep -q "sub-phone:3 Dial(SIP/101,20)" "$T/log/full"
+check "... DIALSTATUS is CHANUNAVAIL" wait_for grep -q "sub-phone says CHANUNAVAIL for 101" "$T/log/full"
+check "... and the caller hears congestion" wait_for grep -q "101@office:4 Congestion(3)" "$T/log/full"
 check "the time feature runs" lyre_cli "channel originate Local/*60@office application Wait 1"
 check "... and names the office" wait_for grep -q "at Lyre Office" "$T/log/full"
 check "no channel is left" wait_for cli_has "core show channels" "^0 active channels"

@@ -1,0 +1,159 @@
+#!/bin/bash
+# bench/sip-calls.sh - SIP B2BUA call rate and concurrent calls with RTP.
+#
+# Builds an optimised tree (_build/bench, gcc -O2; or LYRE_BENCH_BUILD=DIR, an
+# already built tree), installs it into a temp folder and, inside a private
+# network namespace, starts Lyre on 127.0.0.1:5060 with a generated system:
+# a trunk for any 127.0.0.1 caller, a trunk "uas" for the harness's sipp UAS
+# on 127.0.0.1:5070, and  exten => _X.,1,Dial(SIP/uas/${EXTEN}).  Then runs
+# the shared harness (/work/shared/bench/bench.sh, or BENCH_SH=...):
+#   rate       at each of RATES (default "100 200 400 800 1600 3200") calls/s
+#              for DURATION s (default 20), 0 s hold; stops at the first
+#              step below 99.9 % success or 90 % of the target rate;
+#   concurrent CONC (default "100 200 400") calls with PCMU RTP both ways,
+#              ramped at RAMP/s (default 100), held HOLD s (default 20).
+# Each series runs against a freshly started daemon.  Per step it prints the
+# achieved rate, success %, Lyre's CPU (% of one core, and ms of CPU per
+# call), its largest RSS, and "sipp-bound" when a sipp process used >= 90 %
+# of a core (then sipp, not Lyre, was the limit on this 2-core box).  After
+# each series it waits SETTLE s (default 60) and compares RSS with idle.
+# SERIES="rate concurrent" picks the series; VERBOSE (default 0) is the
+# daemon's verbose level (3 logs every Dial, which costs CPU per call).
+# Bounded: rate steps stop after 300 s, concurrent after 220 s, each sipp run
+# <= 150 s: with the defaults the whole run stays under 10 minutes.
+# Targets (issue 4): >= 3,000 calls/s clean over 40 s at <= 0.3 ms CPU/call;
+# RSS back within 10 % of idle after the load.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+if [ "${LYRE_BENCH_INNER:-}" != 1 ]; then
+	b=${LYRE_BENCH_BUILD:-$top/_build/bench}
+	if [ -z "${LYRE_BENCH_BUILD:-}" ]; then
+		mkdir -p "$b"
+		[ -f "$top/configure" ] || (cd "$top" && autoreconf -fi >/dev/null)
+		( cd "$b" && [ -f Makefile ] || CFLAGS="-O2 -g" "$top/configure" -q ) >/dev/null
+		make -s -C "$b" -j"$(nproc)" >/dev/null
+	fi
+	work=$(mktemp -d -t lyre-bench.XXXXXX)
+	chmod 755 "$work"
+	make -s -C "$b" install DESTDIR="$work/stage" >/dev/null
+	eval "$(make -s -C "$b" print-dirs)"
+	export LYRE_BENCH_INNER=1 BIN=$work/stage$sbindir/lyre MODDIR=$work/stage$moduledir \
+		DOCDIR=$work/stage$xmldocdir WORK=$work
+	rc=0
+	"$top/tests/integration/bin/netns-run" "$0" "$@" || rc=$?
+	if [ -n "${KEEP_RESULTS:-}" ]; then
+		echo "results kept in $work/bench-*"
+		rm -rf "$work/stage"
+	else
+		rm -rf "$work"
+	fi
+	exit $rc
+fi
+
+BENCH_SH=${BENCH_SH:-/work/shared/bench/bench.sh}
+RATES=${RATES:-100 200 400 800 1600 3200}
+CONC=${CONC:-100 200 400}
+SERIES=${SERIES:-rate concurrent}
+DURATION=${DURATION:-20}
+HOLD=${HOLD:-20}
+RAMP=${RAMP:-100}
+SETTLE=${SETTLE:-60}
+VERBOSE=${VERBOSE:-0}
+etc=$WORK/etc
+mkdir -p "$etc"
+
+# The office lyre.conf and modules.conf, every directory inside $WORK.
+cp "$top"/dialplans/office/lyre.conf "$top"/dialplans/office/modules.conf "$etc"/
+sed -i '/^\[directories\]/,/^\[/{/^;/d}' "$etc/lyre.conf"
+sed -i "s|^\[directories\]|[directories]\nmoduledir = $MODDIR\nsounddir = $top/sounds\nspooldir = $WORK/spool\nstatedir = $WORK/state\nlogdir = $WORK/log\nrundir = $WORK/run\ndocdir = $DOCDIR|" "$etc/lyre.conf"
+sed -i "s|^verbose *=.*|verbose = $VERBOSE|" "$etc/lyre.conf"
+printf '[general]\ndateformat = %%F %%T\n\n[logfiles]\nmessages => notice,warning,error\n' >"$etc/logger.conf"
+# A wide RTP range (each call holds two pairs), clear of the harness's media
+# ports 6000/6100; strict RTP as shipped.
+printf '[general]\nrtpstart = 10000\nrtpend = 60000\nstrictrtp = yes\nprobation = 4\nworkers = 0\n' >"$etc/rtp.conf"
+{
+	printf '[general]\nrealm = bench\nauth_algorithms = md5\n\n'
+	printf '[udp]\ntype = transport\nprotocol = udp\nbind = 127.0.0.1:5060\n\n'
+	# Trunks are matched by host address alone, so the caller (sipp UAC on
+	# any 127.0.0.1 port) may land on either: both enter the same context.
+	printf '[caller]\ntype = trunk\nhost = 127.0.0.1\ncontext = bench\n\n'
+	printf '[uas]\ntype = trunk\nhost = 127.0.0.1:5070\ncontext = bench\n'
+} >"$etc/sip.conf"
+printf '[bench]\nexten => _X.,1,Dial(SIP/uas/${EXTEN})\n' >"$etc/extensions.conf"
+
+pid=
+start_lyre() {
+	"$BIN" -C "$etc"
+	pid=$(cat "$WORK/run/lyre.pid")
+	sleep 2
+}
+stop_lyre() {
+	[ -n "$pid" ] || return 0
+	"$BIN" -C "$etc" -rx "core stop now" >/dev/null 2>&1 || true
+	for _ in $(seq 250); do kill -0 "$pid" 2>/dev/null || { pid=; return 0; }; sleep 0.02; done
+	kill -9 "$pid"
+	pid=
+}
+trap stop_lyre EXIT
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0; }
+alive() { kill -0 "$pid" 2>/dev/null; }
+channels() { "$BIN" -C "$etc" -rx "core show channels" 2>/dev/null | tail -1; }
+
+# One line per harness row.  rate: CPU ms per call = CPU seconds over the run
+# / successful calls.  sipp-bound: a sipp process used >= 90 % of one core.
+report() { # $1 summary.tsv
+	awk -F'\t' '
+	function bound(u, a) { return (u + 0 >= 90 || a + 0 >= 90) ? "sipp-bound" : "lyre-bound?" }
+	NR > 1 && $1 == "rate" {
+		ms = $4 > 0 ? $11 / 100 * $8 * 1000 / $4 : 0
+		# a negative CPU delta: the daemon was gone before the step ended
+		verdict = $11 < 0 ? "LYRE DIED" : (($6 >= 99.9 && $7 >= 0.9 * $2) ? "ok" : bound($14, $15))
+		printf "rate %5d/s  achieved %7.1f/s  success %6.2f %%  lyre cpu %6.1f %% = %.3f ms/call  rss max %6d kB  sipp uac %5.1f %% uas %5.1f %%  %s\n",
+			$2, $7, $6, $11, ms, $13, $14, $15, verdict
+	}
+	NR > 1 && $1 == "concurrent" {
+		printf "concurrent %4d  success %6.2f %%  lyre cpu %6.1f %% (steady %6.1f %%)  rss max %6d kB  relayed %s %% (%s of %s RTP pkt/s)  sipp uac %5.1f %% uas %5.1f %%  %s\n",
+			$2, $6, $11, $12, $13, $20, $18, $19, $14, $15, ($6 >= 99.9 ? "ok" : bound($14, $15))
+	}' "$1"
+}
+
+# $1 series (rate|concurrent), then the harness arguments after the mode.
+run_series() {
+	local mode=$1 out=$WORK/bench-$1 idle after
+	shift
+	start_lyre
+	idle=$(rss_kb)
+	echo "== $mode: lyre pid $pid, idle rss $idle kB"
+	case $mode in
+	rate) SERVER_PID=$pid DURATION=$DURATION MAX_RUN_S=150 TOTAL_MAX_S=300 OUTDIR=$out \
+		"$BENCH_SH" rate 1000 "$@" >"$out.log" 2>&1 || true ;;
+	# the harness's UAS finds media/tone.ulaw relative to its working directory
+	concurrent) (cd "$(dirname "$BENCH_SH")" && SERVER_PID=$pid HOLD=$HOLD RAMP=$RAMP MAX_RUN_S=150 \
+		TOTAL_MAX_S=220 OUTDIR=$out "$BENCH_SH" concurrent 1000 "$@") >"$out.log" 2>&1 || true ;;
+	esac
+	grep '^stop' "$out.log" || true
+	[ -f "$out/summary.tsv" ] && report "$out/summary.tsv"
+	if ! alive; then
+		echo "LYRE DIED during the $mode series (exit/signal in the kernel log: dmesg | tail)"
+		pid=
+		return 0
+	fi
+	echo "channels right after the load: $(channels)"
+	sleep "$SETTLE"
+	after=$(rss_kb)
+	awk -v i="$idle" -v a="$after" -v s="$SETTLE" -v m="$mode" 'BEGIN {
+		printf "rss after %s + %d s: %d kB vs idle %d kB (%+.1f %%; target within 10 %%): %s\n",
+			m, s, a, i, 100 * (a - i) / i, (a <= 1.1 * i ? "ok" : "NOT back") }'
+	echo "channels after $SETTLE s: $(channels)"
+	stop_lyre
+}
+
+echo "lyre SIP B2BUA: sipp UAC -> lyre Dial(SIP/uas/...) -> sipp UAS, $(nproc) cores shared with sipp, $(date -u +%F)"
+for s in $SERIES; do
+	case $s in
+	rate) read -ra r <<<"$RATES"; run_series rate "${r[@]}" ;;
+	concurrent) read -ra c <<<"$CONC"; run_series concurrent "${c[@]}" ;;
+	*) echo "unknown series $s" >&2; exit 2 ;;
+	esac
+done
+echo "(targets: >= 3000 calls/s clean over 40 s at <= 0.3 ms CPU/call; Asterisk 20 on this box: ~290 calls/s at ~3.2 ms/call, 350 concurrent RTP calls)"
