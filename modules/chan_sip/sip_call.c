@@ -25,7 +25,7 @@
 
 struct call_leg {
 	struct sip_dialog *d;	/* referenced until the call is freed */
-	bool live;		/* not terminated yet: holds a call reference */
+	bool live;		/* not terminated yet */
 };
 
 /* Where one outbound INVITE goes. */
@@ -156,12 +156,12 @@ static struct call_leg *leg_of(struct sip_call *call, const struct sip_dialog *d
 	return NULL;
 }
 
-/* Keep d (a new reference is taken) and give it a reference to call. */
+/* Keep d (a new reference is taken).  d holds its own reference to the
+ * call (call_user.arg_ref) until it has terminated. */
 static void leg_add(struct sip_call *call, struct sip_dialog *d)
 {
 	call->legs = ly_realloc(call->legs, (call->nlegs + 1) * sizeof(*call->legs));
 	call->legs[call->nlegs++] = (struct call_leg){ sip_dialog_ref(d), true };
-	ly_ref(call);
 }
 
 static void set_native_format(struct sip_call *call)
@@ -294,6 +294,7 @@ static int cause_of_end(enum sip_dialog_end why, int status)
 	}
 }
 
+/* call is valid here: d holds a reference until this returns (arg_ref). */
 static void on_terminated(struct sip_dialog *d, enum sip_dialog_end why, int status, void *arg)
 {
 	struct sip_call *call = arg;
@@ -301,11 +302,10 @@ static void on_terminated(struct sip_dialog *d, enum sip_dialog_end why, int sta
 
 	ly_debug(1, "SIP %s: dialog %s ended (%s)", call->peer, sip_dialog_call_id(d), sip_dialog_end_name(why));
 	if (!leg || !leg->live)
-		return;	/* a fork we never heard of: it holds no reference */
+		return;	/* a fork that ended before we heard of it */
 	leg->live = false;
 	if (d == call->winner && why != SIP_DIALOG_END_LOCAL)
 		call_softhangup(call, cause_of_end(why, status));
-	ly_unref(call);	/* the leg's reference; may free the call */
 }
 
 /* ---- outbound: responses to our INVITEs ---- */
@@ -404,6 +404,19 @@ static void on_failed(struct sip_dialog *d, int status, struct sip_msg *resp, vo
 		call_softhangup(call, cause);
 }
 
+static void call_arg_ref(void *arg)
+{
+	ly_ref(arg);
+}
+
+static void call_arg_unref(void *arg)
+{
+	ly_unref(arg);
+}
+
+/* Every dialog carrying a call holds a reference to it, forks of our
+ * INVITEs included, which the dialog layer makes on its own: a 2xx from a
+ * new To tag may come until Timer M, long after the call ended. */
 static const struct sip_dialog_user call_user = {
 	.progress = on_progress,
 	.answered = on_answered,
@@ -411,6 +424,8 @@ static const struct sip_dialog_user call_user = {
 	.request = on_dialog_request,
 	.ack = on_dialog_ack,
 	.terminated = on_terminated,
+	.arg_ref = call_arg_ref,
+	.arg_unref = call_arg_unref,
 };
 
 /* ---- inbound: INVITE → channel ---- */

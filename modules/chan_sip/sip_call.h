@@ -12,9 +12,10 @@
  *
  * Threads: everything here runs on the SIP loop thread.  sip_chan.c, the
  * channel technology, moves each channel operation there with
- * sip_chan_run.  A call is a ly_obj: its channel (tech_pvt) and every live
- * dialog hold a reference.  `lock` guards `chan` only, the one field a
- * channel thread and the SIP thread both touch; media.rtp never changes
+ * sip_chan_run.  A call is a ly_obj: its channel (tech_pvt) and every
+ * dialog carrying it, forks of our INVITEs included, hold a reference (a
+ * dialog until it terminated).  `lock` guards `chan` only, the one field
+ * a channel thread and the SIP thread both touch; media.rtp never changes
  * while the call lives, and ly_rtp_* is thread-safe.
  */
 #ifndef LYRE_SIP_CALL_H

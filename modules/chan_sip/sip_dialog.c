@@ -144,6 +144,29 @@ struct sip_dialog *sip_dialog_find(struct sip_dialog_table *dt, const char *call
 
 /* ---- life cycle ---- */
 
+/* Take user and a reference to its arg (sip_dialog_user.arg_ref). */
+static void user_take(struct sip_dialog *d, const struct sip_dialog_user *user, void *arg)
+{
+	memset(&d->user, 0, sizeof(d->user));
+	if (user)
+		d->user = *user;
+	d->arg = arg;
+	if (arg && d->user.arg_ref)
+		d->user.arg_ref(arg);
+}
+
+/* Forget the user; its arg may die with the reference dropped here. */
+static void user_drop(struct sip_dialog *d)
+{
+	void (*unref)(void *arg) = d->user.arg_unref;
+	void *arg = d->arg;
+
+	memset(&d->user, 0, sizeof(d->user));
+	d->arg = NULL;
+	if (arg && unref)
+		unref(arg);
+}
+
 struct sip_dialog *dlg_alloc(struct sip_dialog_table *dt, const struct sip_dialog_user *user, void *arg)
 {
 	struct sip_dialog *d = ly_calloc(1, sizeof(*d));
@@ -152,9 +175,7 @@ struct sip_dialog *dlg_alloc(struct sip_dialog_table *dt, const struct sip_dialo
 	d->refs = 1;		/* the table's, while live */
 	d->dt = dt;
 	d->in_table = true;
-	if (user)
-		d->user = *user;
-	d->arg = arg;
+	user_take(d, user, arg);
 	sip_make_token(tok, 16);
 	sdp_owner_init(&d->sdp_owner, strtoull(tok, NULL, 16) >> 2);
 	return d;
@@ -168,6 +189,7 @@ struct sip_dialog *sip_dialog_ref(struct sip_dialog *d)
 
 static void dlg_free(struct sip_dialog *d)
 {
+	user_drop(d);	/* never set on a dialog that terminated */
 	free(d->call_id);
 	free(d->local_tag);
 	free(d->remote_tag);
@@ -234,6 +256,10 @@ void dlg_terminate(struct sip_dialog *d, enum sip_dialog_end why, int status)
 		 sip_dialog_end_name(why), status);
 	if (d->user.terminated)
 		d->user.terminated(d, why, status, d->arg);
+	/* No callback follows, so the user's arg is let go now, not when the
+	 * last transaction of the dialog ends (up to 64*T1 later); forks of
+	 * our INVITE made from now on copy no user. */
+	user_drop(d);
 	if (d->in_table) {
 		d->in_table = false;
 		sip_dialog_unref(d);	/* the table's reference */
@@ -515,10 +541,14 @@ unsigned sip_dialog_session_interval(const struct sip_dialog *d, bool *we_refres
 
 void sip_dialog_set_user(struct sip_dialog *d, const struct sip_dialog_user *user, void *arg)
 {
-	memset(&d->user, 0, sizeof(d->user));
-	if (user)
-		d->user = *user;
-	d->arg = arg;
+	const struct sip_dialog_user old = d->user;
+	void *old_arg = d->arg;
+
+	if (d->state == SIP_DIALOG_TERMINATED)
+		user = NULL, arg = NULL;	/* nothing will call back: hold nothing */
+	user_take(d, user, arg);
+	if (old_arg && old.arg_unref)
+		old.arg_unref(old_arg);
 }
 
 void sip_dialog_set_dest(struct sip_dialog *d, const struct sip_msg_src *dst)

@@ -23,7 +23,8 @@
  * while a dialog is live (hashed or calling), transactions started for it
  * hold one each; a pointer passed to a callback is borrowed.  After
  * `terminated` no callback follows and every function but the accessors
- * fails with ESRCH.  Free the transaction table first, then the dialog
+ * fails with ESRCH.  A dialog holds its user's arg (arg_ref/arg_unref)
+ * from the moment it takes the user until `terminated` has returned.  Free the transaction table first, then the dialog
  * table (which ends every dialog, users hearing `terminated` only).
  *
  * Timers (glare retry, session refresh and expiry) run on the transaction
@@ -102,6 +103,19 @@ struct sip_dialog_user {
 			 struct sip_msg *resp, void *arg);
 	/* The dialog ended; nothing follows. */
 	void (*terminated)(struct sip_dialog *d, enum sip_dialog_end why, int status, void *arg);
+	/*
+	 * Keep arg alive while a dialog may call back with it.  A dialog that
+	 * takes this user (sip_dialog_uac_new, sip_dialog_uas_new,
+	 * sip_dialog_set_user, and every fork of the INVITE) calls
+	 * arg_ref(arg); it calls arg_unref(arg) once it lets go: right after
+	 * `terminated`, or when sip_dialog_set_user replaces the user.  A
+	 * terminated dialog keeps no user, so a fork of its INVITE that
+	 * answers later (the INVITE transaction lives on for Timer M) gets
+	 * none either: it is ACKed and ended with BYE without a callback.
+	 * Both NULL: the user keeps arg alive some other way.
+	 */
+	void (*arg_ref)(void *arg);
+	void (*arg_unref)(void *arg);
 };
 
 /* Our side of a dialog. */

@@ -296,12 +296,34 @@ static void provisional(struct dlg_invite *inv, struct sip_msg *resp)
 		d->user.progress(d, resp, d->arg);
 }
 
+/* A dialog of this INVITE (origin or fork) that already ended after
+ * sending its ACK, with the To tag of resp; NULL if none. */
+static struct sip_dialog *ended_acked(struct dlg_invite *inv, const struct sip_msg *resp)
+{
+	for (size_t i = 0; i <= inv->nforks; i++) {
+		struct sip_dialog *d = i ? inv->forks[i - 1] : inv->origin;
+
+		if (d->state == SIP_DIALOG_TERMINATED && d->ack && d->ack->cseq == resp->cseq &&
+		    d->remote_tag && strcmp(d->remote_tag, resp->to.tag) == 0)
+			return d;
+	}
+	return NULL;
+}
+
 static void success(struct dlg_invite *inv, struct sip_msg *resp)
 {
 	struct sip_dialog *d;
 
 	if (!resp->to.tag)
 		return;	/* no dialog can be formed (§12.1.2 needs the tag) */
+	d = ended_acked(inv, resp);
+	if (d) {
+		/* §13.2.2.4: a retransmission of the 2xx of a dialog we have
+		 * since ended (its sender had not seen our ACK): the same ACK
+		 * again.  A new fork dialog would send a second BYE for it. */
+		d->dt->tp.send_request(d->dt->tp.ctx, d->ack, &d->ack_dst);
+		return;
+	}
 	d = dialog_for(inv, resp);
 	if (d->state == SIP_DIALOG_CONFIRMED) {
 		dlg_send_ack(d, resp);	/* a retransmission */

@@ -1063,6 +1063,113 @@ static void test_2xx_ack_timeout(void)
 	teardown();
 }
 
+/* A user's arg that lives only while dialogs reference it (as chan_sip's
+ * calls do): freed at the last arg_unref, so a callback after that is a
+ * use after free (ASan) and counted as late. */
+struct counted { int refs; int callbacks; };
+static struct counted *counted_freed;	/* the freed object's address, never dereferenced */
+static int late_callbacks;
+
+static void counted_ref(void *arg) { ((struct counted *)arg)->refs++; }
+
+static void counted_unref(void *arg)
+{
+	struct counted *c = arg;
+
+	if (--c->refs == 0) {
+		counted_freed = c;
+		free(c);
+	}
+}
+
+static void counted_note(void *arg)
+{
+	if (arg == counted_freed)
+		late_callbacks++;
+	else
+		((struct counted *)arg)->callbacks++;
+}
+
+static void counted_progress(struct sip_dialog *d, struct sip_msg *resp, void *arg)
+{
+	(void)d, (void)resp;
+	counted_note(arg);
+}
+
+static void counted_answered(struct sip_dialog *d, struct sip_msg *resp, void *arg)
+{
+	(void)d, (void)resp;
+	counted_note(arg);
+}
+
+static void counted_terminated(struct sip_dialog *d, enum sip_dialog_end why, int status, void *arg)
+{
+	(void)d, (void)why, (void)status;
+	counted_note(arg);
+}
+
+static const struct sip_dialog_user counted_user = {
+	.progress = counted_progress, .answered = counted_answered, .terminated = counted_terminated,
+	.arg_ref = counted_ref, .arg_unref = counted_unref,
+};
+
+/* The chan_sip crash under overload: our INVITE is answered, the call ends
+ * (BYE) and its user's arg is freed while the INVITE transaction still
+ * lasts (Timer M).  Then the callee's 2xx comes again (it had not seen
+ * our ACK) and a 2xx from a new To tag arrives: the first is ACKed again
+ * (no second BYE), the second ACKed and ended with BYE, and neither makes
+ * a callback with the freed arg.  Forks hold the arg while they live. */
+static void test_late_2xx_after_user_gone(void)
+{
+	struct counted *c = ly_calloc(1, sizeof(*c));
+	struct sip_dialog_invite_params p = {
+		.ruri = "sip:bob@127.0.0.1:5080", .local = &alice_party,
+	};
+	struct sip_dialog *d;
+	struct sip_msg *inv;
+	const struct sent *s;
+
+	setup(NULL);
+	raw_bob = true;
+	counted_freed = NULL;
+	late_callbacks = 0;
+	p.dst.proto = SIP_PROTO_UDP;
+	CHECK_INT(sip_dialog_uac_new(ua[0].dt, &p, &counted_user, c, &d), 0);
+	CHECK_INT(c->refs, 1);
+	CHECK_INT(sip_dialog_invite_send(d), 0);
+	pump();
+	BOB_INVITE(inv);
+	bob_says(inv, 180, "b1", "sip:b1@127.0.0.1:5081", NULL);
+	bob_says(inv, 180, "b2", "sip:b2@127.0.0.1:5082", NULL);
+	pump();
+	CHECK_INT(c->refs, 2);		/* the origin and the fork b2 */
+	bob_says(inv, 200, "b1", "sip:b1@127.0.0.1:5081", NULL);
+	pump();
+	CHECK_INT(c->refs, 1);		/* b2 lost (FORK_LOST) and let go */
+	CHECK_INT(count_req(0, "ACK"), 1);
+	CHECK_INT(sip_dialog_end(d), 0);	/* BYE: the arg goes now */
+	pump();
+	CHECK(counted_freed == c);
+	CHECK_INT(count_req(0, "BYE"), 1);
+	sip_dialog_unref(d);
+
+	bob_says(inv, 200, "b1", "sip:b1@127.0.0.1:5081", NULL);	/* retransmission */
+	pump();
+	CHECK_INT(count_req(0, "ACK"), 2);
+	CHECK_INT(count_req(0, "BYE"), 1);
+	bob_says(inv, 200, "b3", "sip:b3@127.0.0.1:5083", NULL);	/* a new fork answers */
+	pump();
+	CHECK_INT(count_req(0, "ACK"), 3);
+	CHECK_INT(count_req(0, "BYE"), 2);
+	s = sent_req(0, "BYE", 1);
+	CHECK(s && s->port == 5083 && s->m->to.tag && strcmp(s->m->to.tag, "b3") == 0);
+	CHECK_INT(late_callbacks, 0);
+	CHECK_INT(sip_dialog_table_count(ua[0].dt), 0);
+	advance(40000);		/* Timer M */
+	CHECK_INT(sip_txn_table_count(ua[0].txns), 0);
+	teardown();
+}
+
 TAP_MAIN(
 	TAP(test_call_and_bye_from_caller),
 	TAP(test_bye_from_callee_and_481),
@@ -1083,5 +1190,6 @@ TAP_MAIN(
 	TAP(test_cancel_before_answer),
 	TAP(test_end_while_calling),
 	TAP(test_invite_resend_after_401),
-	TAP(test_2xx_ack_timeout)
+	TAP(test_2xx_ack_timeout),
+	TAP(test_late_2xx_after_user_gone)
 )

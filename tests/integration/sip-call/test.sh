@@ -43,6 +43,18 @@ check "... the callee's scenario completes" uas_ok
 check "... Dial said ANSWER" dialstatus ANSWER
 check "... no SIP channel is left" no_sip_channels
 
+# The overload crash of bench/README.md, made deterministic: the callee's
+# 2xx comes again after the call ended (its sender missed our ACK), then a
+# 2xx from a new To tag.  Lyre's INVITE transaction still lives (Timer M),
+# the dialog layer makes a fork for the new tag, and the fork must not call
+# back into the freed call (it did: SIGSEGV in on_terminated, and an ASan
+# use-after-free report here).
+uas uas_late_2xx.xml
+check "2xx after the call ended: the caller's call succeeds" uac uac_quick_bye.xml
+check "... the retransmitted 2xx is ACKed again, the new fork ACKed and ended with one BYE" uas_ok
+check "... no SIP channel is left" no_sip_channels
+check "... the daemon still answers" lyre_cli "core show channels"
+
 uas uas_wait_bye.xml -rtp_echo
 uac uac_rtp.xml & UAC_PID=$!
 sleep 2
