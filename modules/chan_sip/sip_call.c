@@ -856,6 +856,80 @@ int sip_call_layer_start(struct ly_module *owner, struct sip_core *core, struct 
 	return 0;
 }
 
+/* ---- sip show channels ---- */
+
+struct snapshot {
+	struct sip_call_info *v;
+	size_t n, cap;
+};
+
+/* The dialog that speaks for the call: the winner, else the first leg
+ * still alive (an outbound call ringing several contacts). */
+static struct sip_dialog *shown_dialog(const struct sip_call *call)
+{
+	if (call->winner)
+		return call->winner;
+	for (size_t i = 0; i < call->nlegs; i++)
+		if (call->legs[i].live)
+			return call->legs[i].d;
+	return call->nlegs ? call->legs[0].d : NULL;
+}
+
+static void describe_call(const struct sip_call *call, struct ly_channel *c, struct sip_call_info *in)
+{
+	struct sip_dialog *d = shown_dialog(call);
+	struct sockaddr_storage ss;
+
+	memset(in, 0, sizeof(*in));
+	ly_strlcpy(in->channel, ly_chan_name(c), sizeof(in->channel));
+	ly_strlcpy(in->peer, call->peer ? call->peer : "-", sizeof(in->peer));
+	ly_strlcpy(in->call_id, d ? sip_dialog_call_id(d) : "-", sizeof(in->call_id));
+	ly_strlcpy(in->state, d ? sip_dialog_state_name(sip_dialog_state(d)) : "-", sizeof(in->state));
+	ly_strlcpy(in->format, call->media.fmt ? call->media.fmt->name : "-", sizeof(in->format));
+	if (!call->media.rtp)
+		ly_strlcpy(in->rtp_local, "-", sizeof(in->rtp_local));
+	else if (strchr(call->media.addr, ':'))
+		snprintf(in->rtp_local, sizeof(in->rtp_local), "[%s]:%u", call->media.addr, call->media.port);
+	else
+		snprintf(in->rtp_local, sizeof(in->rtp_local), "%s:%u", call->media.addr, call->media.port);
+	if (call->media.rtp && !ly_rtp_remote_addr(call->media.rtp, &ss))
+		sip_addr_print((const struct sockaddr *)&ss, in->rtp_remote, sizeof(in->rtp_remote));
+	else
+		ly_strlcpy(in->rtp_remote, "-", sizeof(in->rtp_remote));
+	in->outbound = call->outbound;
+}
+
+/* A SIP channel's tech_pvt stays valid here: the channel thread clears it
+ * before its hangup reaches this thread, where the call's last reference
+ * can go, and this runs on this thread. */
+static void snapshot_one(struct ly_channel *c, void *arg)
+{
+	struct snapshot *s = arg;
+	const struct ly_chan_tech *tech = ly_chan_tech(c);
+	struct sip_call *call;
+
+	if (!tech || strcmp(tech->type, "SIP"))
+		return;
+	call = ly_chan_tech_pvt(c);
+	if (!call)
+		return;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 8;
+		s->v = ly_realloc(s->v, s->cap * sizeof(*s->v));
+	}
+	describe_call(call, c, &s->v[s->n++]);
+}
+
+size_t sip_call_snapshot(struct sip_call_info **out)
+{
+	struct snapshot s = { 0 };
+
+	if (layer.open)
+		ly_chan_foreach(snapshot_one, &s);
+	*out = s.v;
+	return s.n;
+}
+
 static void hangup_sip_channel(struct ly_channel *c, void *arg)
 {
 	(void)arg;

@@ -23,6 +23,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <lyre/channel.h>
 #include <lyre/frame.h>
@@ -76,6 +77,23 @@ int sip_call_dial(struct sip_call *call);
 int sip_call_answer(struct sip_call *call);
 int sip_call_indicate(struct sip_call *call, enum ly_control control);
 void sip_call_hangup(struct sip_call *call, int cause);
+
+/* One live call as `sip show channels` lists it: a copy, so the console
+ * prints it off the SIP thread. */
+struct sip_call_info {
+	char channel[80];
+	char peer[64];
+	char call_id[128];	/* of the dialog carrying the call, or its first leg */
+	char state[16];		/* that dialog's state */
+	char format[16];
+	char rtp_local[80];		/* media.addr (64) in brackets, a port */
+	char rtp_remote[80];	/* "-" while unknown */
+	bool outbound;
+};
+
+/* The calls whose channel is up, on the SIP thread (sip_chan_run); *out
+ * is an array of the returned count, for free(). */
+size_t sip_call_snapshot(struct sip_call_info **out);
 
 /* RFC 3398 §7.2.4.1 / §8.2.6.1, as Asterisk's hangup_cause2sip and
  * hangup_sip2cause apply them. */

@@ -1,11 +1,14 @@
 /* modules/chan_sip/sip_cli.c - the sip show / sip set debug console commands. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <lyre/lyre.h>
 
+#include "sip_call.h"
+#include "sip_chan.h"
 #include "sip_cli.h"
 #include "sip_core.h"
 #include "sip_options.h"
@@ -222,6 +225,44 @@ static enum ly_cli_result show_transports(struct ly_cli_args *a)
 	return LY_CLI_SUCCESS;
 }
 
+struct channels_job {
+	struct sip_call_info *v;
+	size_t n;
+};
+
+static void take_snapshot(void *arg)
+{
+	struct channels_job *j = arg;
+
+	j->n = sip_call_snapshot(&j->v);
+}
+
+/* Like Asterisk's "sip show channels": one line per call leg.  The copy is
+ * taken on the SIP thread, which owns the calls, and printed here. */
+static enum ly_cli_result show_channels(struct ly_cli_args *a)
+{
+	struct sip_core *core = core_or_fail(a);
+	struct channels_job j = { NULL, 0 };
+
+	if (a->argc != 3)
+		return LY_CLI_SHOWUSAGE;
+	if (!core)
+		return LY_CLI_FAILURE;
+	sip_chan_run(take_snapshot, &j);
+	ly_cli_print(a, "%-24s %-12s %-3s %-36s %-11s %-6s %-22s %s\n", "Channel", "Peer", "Dir", "Call-ID",
+		     "State", "Format", "RTP local", "RTP remote");
+	for (size_t i = 0; i < j.n; i++) {
+		const struct sip_call_info *in = &j.v[i];
+
+		ly_cli_print(a, "%-24s %-12s %-3s %-36s %-11s %-6s %-22s %s\n", in->channel, in->peer,
+			     in->outbound ? "out" : "in", in->call_id, in->state, in->format, in->rtp_local,
+			     in->rtp_remote);
+	}
+	ly_cli_print(a, "%zu active SIP channel%s\n", j.n, j.n == 1 ? "" : "s");
+	free(j.v);
+	return LY_CLI_SUCCESS;
+}
+
 static enum ly_cli_result set_debug(struct ly_cli_args *a)
 {
 	struct sip_core *core = core_or_fail(a);
@@ -296,6 +337,11 @@ static const struct ly_cli_command commands[] = {
 	{ "sip show transports", "List SIP transports",
 	  "Usage: sip show transports\n  Lists the bound transports with the address each listens on.\n",
 	  show_transports, NULL },
+	{ "sip show channels", "List active SIP channels",
+	  "Usage: sip show channels\n"
+	  "  Lists the SIP call legs: channel, peer, direction, Call-ID, dialog\n"
+	  "  state, format and the RTP addresses on both ends.\n",
+	  show_channels, NULL },
 	{ "sip set debug", "Log SIP messages",
 	  "Usage: sip set debug {on|off|ip <addr[:port]>}\n"
 	  "  Logs every SIP message sent and received, or only those to and from addr.\n",

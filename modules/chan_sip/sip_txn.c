@@ -220,14 +220,21 @@ static void drop_messages(struct sip_txn *t)
 	t->req = t->last_resp = t->last_prov = t->ack = NULL;
 }
 
+static void free_kept(struct txn_shed *k)
+{
+	free(k->wire);
+	free(k->req_wire);
+	free(k->to_tag);
+	free(k->via_host);
+	memset(k, 0, sizeof(*k));
+}
+
 static void txn_destroy(void *obj)
 {
 	struct sip_txn *t = obj;
 
 	drop_messages(t);
-	free(t->kept.wire);
-	free(t->kept.to_tag);
-	free(t->kept.via_host);
+	free_kept(&t->kept);
 }
 
 struct sip_txn *txn_new(struct sip_txn_table *tbl, enum txn_kind kind, struct sip_msg *req,
@@ -285,11 +292,16 @@ void txn_terminate(struct sip_txn *t)
 /* ---- shedding what a finished transaction no longer needs ---- */
 
 /* States that only wait for Timer D, I, J or K (or H: Completed INVITE
- * servers resend their final from the printed bytes). */
+ * servers resend their final from the printed bytes), or for Timer L or
+ * M in Accepted (RFC 6026), where the server absorbs INVITEs and passes
+ * ACKs up by their keys and To tag, and the client passes up 2xx. */
 static bool only_waiting(const struct sip_txn *t)
 {
 	if (t->kind == TXN_SERVER_INVITE)
-		return t->state == SIP_TXN_COMPLETED || t->state == SIP_TXN_CONFIRMED;
+		return t->state == SIP_TXN_COMPLETED || t->state == SIP_TXN_CONFIRMED ||
+		       t->state == SIP_TXN_ACCEPTED;
+	if (t->kind == TXN_CLIENT_INVITE)
+		return t->state == SIP_TXN_COMPLETED || t->state == SIP_TXN_ACCEPTED;
 	return t->state == SIP_TXN_COMPLETED;
 }
 
@@ -317,16 +329,38 @@ void txn_shed(struct sip_txn *t)
 		k->via_port = t->req->via.port;
 		if (t->ack)
 			k->wire = print_wire(t->ack, &k->wire_len);
+		if (t->state == SIP_TXN_ACCEPTED)
+			k->req_wire = print_wire(t->req, &k->req_wire_len);
 	} else {
 		const char *tag = txn_server_to_tag(t);
 
 		if (t->kind == TXN_SERVER_INVITE && tag)
 			k->to_tag = ly_strdup(tag);
-		if (t->last_resp)
+		/* Accepted resends its 2xx only for sip_txn_answer, until the ACK. */
+		if (t->last_resp && (t->state != SIP_TXN_ACCEPTED || t->answering))
 			k->wire = print_wire(t->last_resp, &k->wire_len);
 	}
 	drop_messages(t);
 	t->is_shed = true;
+}
+
+bool txn_unshed(struct sip_txn *t)
+{
+	struct sip_parse_info info;
+	struct sip_msg *req = NULL;
+
+	if (!t->is_shed)
+		return true;
+	if (!t->kept.req_wire ||
+	    sip_msg_parse(t->kept.req_wire, t->kept.req_wire_len, SIP_FRAME_DATAGRAM, &req, &info) != SIP_PARSE_OK) {
+		ly_debug(1, "SIP transaction: cannot parse its own printed request again");
+		sip_msg_unref(req);
+		return false;
+	}
+	t->req = req;
+	free_kept(&t->kept);
+	t->is_shed = false;
+	return true;
 }
 
 /* The kept bytes as a message again: what the transport sends.  Parsing

@@ -56,9 +56,10 @@
  * on a terminated transaction fail with ESRCH.
  *
  * Memory: a finished transaction lingers up to 64*T1 (32 s) over UDP
- * for Timer D/J, which at thousands of requests a second is most of the
- * table.  Once nobody but the table holds it, it drops its parsed
- * messages (see sip_txn_request) and keeps about 1 kB.
+ * for Timer D/J, and an answered INVITE for Timer L/M (RFC 6026), which
+ * at thousands of requests a second is most of the table.  Once nobody
+ * but the table holds it, it drops its parsed messages (see
+ * sip_txn_request) and keeps about 1 kB.
  */
 #ifndef LYRE_SIP_TXN_H
 #define LYRE_SIP_TXN_H
@@ -258,10 +259,13 @@ const char *sip_txn_state_name(enum sip_txn_state s);
  * The request that created the transaction, and the last response sent
  * (server) or received (client; NULL when none).  Both are NULL once a
  * finished transaction has shed them: when it only waits (client and
- * server Completed, server INVITE Confirmed) and nobody holds a
- * reference from sip_txn_ref any more, it keeps just its matching keys,
- * the printed final response (or ACK) it may have to resend, and the
- * destination.  A TU that holds a reference always gets them.
+ * server Completed, server INVITE Confirmed, INVITE Accepted) and nobody
+ * holds a reference from sip_txn_ref any more, it keeps just its matching
+ * keys, the printed final response (or ACK) it may have to resend, and
+ * the destination.  A TU that holds a reference always gets them.  Of
+ * the callbacks a shed transaction still makes, `response` (a 2xx
+ * retransmitted to a client INVITE in Accepted) gets both back for the
+ * call; the `ack` handler gets a server INVITE whose messages stay shed.
  */
 struct sip_msg *sip_txn_request(const struct sip_txn *t);
 struct sip_msg *sip_txn_last_response(const struct sip_txn *t);

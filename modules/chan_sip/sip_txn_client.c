@@ -219,6 +219,11 @@ int sip_txn_client_start(struct sip_txn_table *tbl, struct sip_msg *req, const s
 
 static void pass_up(struct sip_txn *t, struct sip_msg *resp)
 {
+	/* A shed Accepted transaction (RFC 6026 §8.4) gets its INVITE back
+	 * first: the TU reads it to re-ACK the 2xx, and txn_client_response
+	 * sheds it again after. */
+	if (!txn_unshed(t))
+		return;
 	sip_msg_unref(t->last_resp);
 	t->last_resp = sip_msg_ref(resp);
 	if (t->user && t->user->response)

@@ -49,15 +49,20 @@ enum txn_timer {
 
 /*
  * A finished transaction only waits (Timers D, I, J, K: up to 64*T1 =
- * 32 s over UDP), so once nobody but the table holds it, it sheds its
- * parsed messages (each with its own arena, several kB) and keeps what
- * waiting needs: its index keys, the printed bytes of what it may have to
- * send again (server: the final response; client INVITE: the ACK), and
- * the destination.  See txn_shed.
+ * 32 s over UDP), and so does an INVITE one in Accepted (Timers L and M,
+ * RFC 6026 §7.1, §8.4), so once nobody but the table holds it, it sheds
+ * its parsed messages (each with its own arena, several kB) and keeps
+ * what waiting needs: its index keys, the printed bytes of what it may
+ * have to send again (server: the final response, the 2xx only while it
+ * is retransmitted; client INVITE: the ACK), and the destination.  A
+ * client INVITE in Accepted keeps its printed INVITE instead, parsed back
+ * only when a retransmitted 2xx goes to the TU (see txn_unshed).
  */
 struct txn_shed {
 	char *wire;			/* printed final response / ACK; NULL: none */
 	size_t wire_len;
+	char *req_wire;			/* client INVITE Accepted: the printed INVITE */
+	size_t req_wire_len;
 	char *to_tag;			/* server INVITE: its responses' To tag (§9.2) */
 	char *via_host;			/* client: sent-by of its Via (loop detection) */
 	unsigned via_port;
@@ -136,6 +141,11 @@ void txn_report_timeout(struct sip_txn *t);
 /* Drop the parsed messages of a finished transaction nobody but the table
  * holds (struct txn_shed); does nothing otherwise.  Idempotent. */
 void txn_shed(struct sip_txn *t);
+/* Give a shed client INVITE in Accepted its parsed request back, so the
+ * TU can read it while a retransmitted 2xx is passed up; the next
+ * sip_txn_unref that leaves no TU reference sheds it again.  false when
+ * its printed request does not parse (the 2xx is then dropped). */
+bool txn_unshed(struct sip_txn *t);
 /* Send again the server's final response / the client INVITE's ACK,
  * shed or not; 0 or the transport's errno (reported as by
  * txn_send_response / ignored for the ACK). */

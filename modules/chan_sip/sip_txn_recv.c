@@ -216,9 +216,12 @@ static void receive_2xx_ack(struct sip_txn_table *tbl, struct sip_msg *ack)
 
 	for (struct txn_link *l = txn_index_find(&tbl->acks, key, hash, NULL); l;
 	     l = txn_index_find(&tbl->acks, key, hash, l)) {
-		const struct sip_msg *ok = l->txn->last_resp;
+		/* The 2xx's To tag, kept when the transaction shed it. */
+		const struct sip_txn *t = l->txn;
+		bool answered = t->is_shed || t->last_resp;
+		const char *tag = t->is_shed ? t->kept.to_tag : t->last_resp ? t->last_resp->to.tag : NULL;
 
-		if (ok && same_str(ok->to.tag, ack->to.tag)) {
+		if (answered && same_str(tag, ack->to.tag)) {
 			st = l->txn;
 			break;
 		}

@@ -173,6 +173,8 @@ int sip_txn_respond(struct sip_txn *st, struct sip_msg *resp)
 		return ESRCH;
 	if (sip_txn_is_client(st) || !resp || resp->is_request)
 		return EINVAL;
+	if (st->is_shed)
+		return EALREADY;	/* its final response is sent */
 	if ((rc = apply_response(st, resp)) != 0)
 		return rc;
 	keep(&st->last_resp, resp);
@@ -249,6 +251,11 @@ void txn_server_2xx_acked(struct sip_txn *st)
 {
 	st->answering = false;
 	txn_timer_stop(st, TIMER_RETX);
+	if (st->is_shed) {
+		free(st->kept.wire);	/* the 2xx is no longer resent */
+		st->kept.wire = NULL;
+		st->kept.wire_len = 0;
+	}
 	if (st->tbl)
 		txn_index_remove(&st->tbl->acks, &st->by_ack);
 }

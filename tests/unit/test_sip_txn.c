@@ -134,6 +134,7 @@ static int count_sent(int status, const char *method)
 struct events {
 	int requests, acks, acks_with_txn, strays;
 	int responses, last_status, timeouts, transport_errors, cancels, terminated;
+	int responses_with_request;	/* the TU could read sip_txn_request */
 	struct sip_txn *last_st;	/* referenced */
 };
 
@@ -147,10 +148,11 @@ static void events_reset(void)
 
 static void on_response(struct sip_txn *t, struct sip_msg *resp, void *arg)
 {
-	(void)t;
 	(void)arg;
 	ev.responses++;
 	ev.last_status = resp->status;
+	if (sip_txn_request(t) && sip_txn_request(t)->method_id == SIP_METHOD_INVITE)
+		ev.responses_with_request++;
 }
 
 static void on_timeout(struct sip_txn *t, void *arg)
@@ -1197,11 +1199,106 @@ static void test_shed_client_invite(void)
 	teardown(tbl);
 }
 
+/* A shed INVITE client transaction in Accepted (RFC 6026 §8.4) still
+ * passes a retransmitted 2xx up, with its INVITE readable during the
+ * call (the dialog layer reads it to re-ACK), and sheds again after. */
+static void test_shed_client_invite_accepted(void)
+{
+	struct sip_txn_table *tbl = setup(0);
+	struct sip_msg *inv = request("INVITE", 3, "INVITE", UAC_VIA_UDP, NULL,
+				      "Content-Type: application/sdp\r\n", SIP_PROTO_UDP);
+	uint64_t start = fake_now;
+	struct sip_txn *t = client(tbl, inv, SIP_PROTO_UDP);
+	struct sip_msg *ok = response_to(inv, 200, "callee");
+
+	sip_txn_receive(tbl, ok);
+	CHECK_INT(sip_txn_state(t), SIP_TXN_ACCEPTED);
+	CHECK(sip_txn_request(t) != NULL);	/* held: nothing shed */
+	sip_txn_unref(t);			/* the table still holds it */
+	CHECK(sip_txn_request(t) == NULL);
+	CHECK(sip_txn_last_response(t) == NULL);
+	sip_txn_receive(tbl, ok);		/* retransmitted 2xx: to the TU */
+	CHECK_INT(ev.responses, 2);
+	CHECK_INT(ev.responses_with_request, 2);
+	CHECK_INT(ev.last_status, 200);
+	CHECK(sip_txn_request(t) == NULL);	/* shed again */
+	sip_txn_receive(tbl, ok);
+	CHECK_INT(ev.responses, 3);
+	CHECK_INT(ev.responses_with_request, 3);
+	CHECK_INT(count_sent(0, "INVITE"), 1);
+	CHECK_INT(count_sent(0, "ACK"), 0);	/* the TU ACKs 2xx (§13.2.2.4) */
+	advance_to(start + 64 * T1);		/* Timer M */
+	CHECK_INT(sip_txn_table_count(tbl), 0);
+	CHECK_INT(ev.timeouts, 0);
+	sip_msg_unref(ok);
+	sip_msg_unref(inv);
+	teardown(tbl);
+}
+
+/* A shed INVITE server transaction in Accepted (RFC 6026 §7.1) keeps
+ * retransmitting the 2xx of sip_txn_answer with the same bytes until the
+ * ACK, which still reaches the TU with the transaction, absorbs INVITE
+ * retransmissions, and passes on later ACKs. */
+static void test_shed_server_invite_accepted(void)
+{
+	struct sip_txn_table *tbl = setup(0);
+	struct sip_msg *inv = request("INVITE", 1, "INVITE", PEER_VIA, NULL, NULL, SIP_PROTO_UDP);
+	struct sip_msg *ack = request("ACK", 1, "ACK", "SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bKack2",
+				      "uastag", NULL, SIP_PROTO_UDP);
+	struct sip_msg *ack_same_branch = request("ACK", 1, "ACK", PEER_VIA, "uastag", NULL, SIP_PROTO_UDP);
+	struct sip_msg *ok;
+	struct ly_buf first, again;
+	uint64_t start = fake_now;
+	struct sip_txn *peek;
+
+	sip_txn_receive(tbl, inv);
+	ok = sip_msg_new_response(inv, 200, NULL, "uastag");
+	CHECK_INT(sip_txn_answer(ev.last_st, ok), 0);
+	peek = ev.last_st;	/* borrowed: the table keeps it alive */
+	forget_last_st();
+	CHECK(sip_txn_request(peek) == NULL);
+	CHECK(sip_txn_last_response(peek) == NULL);
+	CHECK_INT(sip_txn_state(peek), SIP_TXN_ACCEPTED);
+	CHECK_INT(sip_txn_respond(peek, ok), EALREADY);
+	advance_to(start + 2 * T1);	/* the 2xx at 0, T1 and 3*T1 */
+	sip_txn_receive(tbl, inv);	/* absorbed */
+	CHECK_INT(ev.requests, 1);
+	advance_to(start + 4 * T1);
+	CHECK_INT(count_sent(200, NULL), 3);
+	ly_buf_init(&first);
+	ly_buf_init(&again);
+	sip_msg_print(sent[0].msg, &first);
+	sip_msg_print(sent[n_sent - 1].msg, &again);
+	CHECK_STR(ly_buf_str(&again), ly_buf_str(&first));
+	ly_buf_free(&first);
+	ly_buf_free(&again);
+	sip_txn_receive(tbl, ack);	/* matched by Call-ID, From and To tags */
+	CHECK_INT(ev.acks, 1);
+	CHECK_INT(ev.acks_with_txn, 1);
+	advance_to(start + 30 * T1);
+	CHECK_INT(count_sent(200, NULL), 3);	/* stopped by the ACK */
+	sip_txn_receive(tbl, ack_same_branch);	/* an RFC 2543-style ACK: by key */
+	CHECK_INT(ev.acks, 2);
+	CHECK_INT(ev.acks_with_txn, 2);
+	sip_txn_receive(tbl, inv);	/* still absorbed */
+	CHECK_INT(ev.requests, 1);
+	CHECK_INT(n_sent, 3);
+	advance_to(start + 64 * T1);	/* Timer L */
+	CHECK_INT(sip_txn_table_count(tbl), 0);
+	CHECK_INT(ev.timeouts, 0);
+	sip_msg_unref(ok);
+	sip_msg_unref(inv);
+	sip_msg_unref(ack);
+	sip_msg_unref(ack_same_branch);
+	teardown(tbl);
+}
+
 /* ---- memory of lingering transactions ---- */
 
 #define LINGER_N 20000
-/* What one lingering non-INVITE server transaction may keep: its keys,
- * the printed final response, the destination and the bookkeeping. */
+/* What one lingering transaction may keep: its keys, the printed final
+ * response (a client INVITE in Accepted: its printed INVITE), the
+ * destination and the bookkeeping. */
 #define LINGER_MAX_BYTES 1536
 
 static int linger_sends;
@@ -1251,6 +1348,132 @@ static struct sip_msg *register_request(unsigned i)
 		 "Content-Length: 0\r\n\r\n",
 		 i, 1000 + i % 1000, i, 1000 + i % 1000, i, 1000 + i % 1000, 1000 + i % 1000);
 	return parse(text, SIP_PROTO_UDP);
+}
+
+#define LINGER_INVITE_N 5000
+
+static int ignore_send(void *ctx, const struct sip_msg *m, struct sip_msg_src *dst)
+{
+	(void)ctx;
+	(void)m;
+	(void)dst;
+	return 0;
+}
+
+static int ignore_send_response(void *ctx, const struct sip_msg *m, const struct sip_msg_src *src)
+{
+	(void)ctx;
+	(void)m;
+	(void)src;
+	return 0;
+}
+
+#define LINGER_SDP "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n" \
+	"m=audio 10000 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n" \
+	"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n"
+
+/* Call i's INVITE (a softphone's, with SDP), its 200 or the 2xx's ACK. */
+static struct sip_msg *call_message(unsigned i, const char *what)
+{
+	bool invite = strcmp(what, "INVITE") == 0, ack = strcmp(what, "ACK") == 0;
+	char text[4096];
+
+	snprintf(text, sizeof(text),
+		 "%s%s"
+		 "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-%u-%s;rport\r\n"
+		 "From: \"Caller %u\" <sip:%u@127.0.0.1>;tag=%u-fromtag\r\n"
+		 "To: <sip:2000@127.0.0.1>%s\r\n"
+		 "Call-ID: %u-call@127.0.0.1\r\n"
+		 "CSeq: 1 %s\r\n"
+		 "Contact: <sip:%u@127.0.0.1:5070;transport=udp>\r\n"
+		 "Max-Forwards: 70\r\n"
+		 "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO\r\n"
+		 "Supported: replaces, timer\r\n"
+		 "User-Agent: sipp\r\n"
+		 "%s"
+		 "Content-Length: %zu\r\n\r\n%s",
+		 invite || ack ? (ack ? "ACK" : "INVITE") : "SIP/2.0 200 OK\r\n",
+		 invite || ack ? " sip:2000@127.0.0.1:5060 SIP/2.0\r\n" : "",
+		 i, ack ? "ack" : "inv", i, 1000 + i % 1000, i, invite ? "" : ";tag=uas-totag-1234", i,
+		 ack ? "ACK" : "INVITE", 1000 + i % 1000,
+		 ack ? "" : "Content-Type: application/sdp\r\n",
+		 ack ? (size_t)0 : strlen(LINGER_SDP), ack ? "" : LINGER_SDP);
+	return parse(text, SIP_PROTO_UDP);
+}
+
+/* A PBX-like TU: answers every INVITE at once with a 2xx it retransmits
+ * until the ACK (sip_txn_answer), keeping no reference. */
+static void answer_invite(struct sip_txn *st, struct sip_msg *req, void *arg)
+{
+	struct sip_msg *resp = sip_msg_new_response(req, 200, NULL, "uas-totag-1234");
+
+	(void)arg;
+	sip_msg_hdr_add(resp, "Contact", "<sip:2000@127.0.0.1:5060>");
+	sip_msg_hdr_add(resp, "Server", "Lyre");
+	sip_msg_set_body(resp, "application/sdp", LINGER_SDP, strlen(LINGER_SDP));
+	CHECK_INT(sip_txn_answer(st, resp), 0);
+	sip_msg_unref(resp);
+}
+
+/* Calls first..first+n-1 answered and ACKed: their server transactions in Accepted. */
+static void answer_calls(struct sip_txn_table *tbl, unsigned first, unsigned n)
+{
+	for (unsigned i = first; i < first + n; i++) {
+		struct sip_msg *inv = call_message(i, "INVITE"), *ack = call_message(i, "ACK");
+
+		sip_txn_receive(tbl, inv);
+		sip_txn_receive(tbl, ack);
+		sip_msg_unref(inv);
+		sip_msg_unref(ack);
+	}
+}
+
+/* Calls first..first+n-1 placed and answered: client transactions in Accepted. */
+static void place_calls(struct sip_txn_table *tbl, unsigned first, unsigned n)
+{
+	struct sip_msg_src dst = src_of(SIP_PROTO_UDP);
+
+	for (unsigned i = first; i < first + n; i++) {
+		struct sip_msg *inv = call_message(i, "INVITE"), *ok = call_message(i, "200");
+
+		CHECK_INT(sip_txn_client_start(tbl, inv, &dst, NULL, NULL, NULL), 0);
+		sip_txn_receive(tbl, ok);
+		sip_msg_unref(inv);
+		sip_msg_unref(ok);
+	}
+}
+
+/* Bytes each of n transactions made by run(first = n, n) keeps, after a
+ * first round (first = 0) has grown the indexes and the scheduler. */
+static size_t per_accepted(void (*run)(struct sip_txn_table *, unsigned, unsigned), const char *what)
+{
+	struct sip_txn_config cfg = {
+		.t1_ms = T1, .t2_ms = T2, .t4_ms = T4, .max_transactions = 2 * LINGER_INVITE_N + 10,
+		.now_ms = clock_now,
+	};
+	struct sip_txn_transport tp = { .send_request = ignore_send, .send_response = ignore_send_response };
+	struct sip_txn_handlers h = { .request = answer_invite };
+	struct sip_txn_table *tbl;
+	size_t before, after, per;
+
+	fake_now = 1000000;
+	sched = ly_sched_new();
+	tbl = sip_txn_table_new(sched, &cfg, &tp, &h);
+	run(tbl, 0, LINGER_INVITE_N);
+	advance_to(fake_now + 64 * T1);
+	CHECK_INT(sip_txn_table_count(tbl), 0);
+	before = heap_in_use();
+	run(tbl, LINGER_INVITE_N, LINGER_INVITE_N);
+	after = heap_in_use();
+	CHECK_INT(sip_txn_table_count(tbl), LINGER_INVITE_N);
+	per = after > before ? (after - before) / LINGER_INVITE_N : 0;
+	printf("# %u lingering %s transactions in Accepted: %zu bytes each\n", LINGER_INVITE_N, what, per);
+	advance_to(fake_now + 64 * T1);	/* Timer L / M */
+	CHECK_INT(sip_txn_table_count(tbl), 0);
+	sip_txn_table_free(tbl);
+	ly_sched_free(sched);
+	sched = NULL;
+	return per;
 }
 
 /*
@@ -1310,6 +1533,14 @@ static void test_lingering_memory(void)
 	sip_txn_table_free(tbl);
 	ly_sched_free(sched);
 	sched = NULL;
+
+	/* RFC 6026 Accepted lingers as long (Timer L, M): about as little.
+	 * A client keeps its printed INVITE (SDP and all) for the TU;
+	 * unshed, each kept about 14 kB. */
+	per = per_accepted(answer_calls, "INVITE server");
+	CHECK(per > 0 && per <= LINGER_MAX_BYTES);
+	per = per_accepted(place_calls, "INVITE client");
+	CHECK(per > 0 && per <= LINGER_MAX_BYTES);
 }
 
 TAP_MAIN(
@@ -1344,5 +1575,7 @@ TAP_MAIN(
 	TAP(test_table_free_ends_everything),
 	TAP(test_shed_server_invite),
 	TAP(test_shed_client_invite),
+	TAP(test_shed_client_invite_accepted),
+	TAP(test_shed_server_invite_accepted),
 	TAP(test_lingering_memory)
 )
