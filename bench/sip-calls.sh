@@ -6,7 +6,7 @@
 # network namespace, starts Lyre on 127.0.0.1:5060 with a generated system:
 # a trunk for any 127.0.0.1 caller, a trunk "uas" for the harness's sipp UAS
 # on 127.0.0.1:5070, and  exten => _X.,1,Dial(SIP/uas/${EXTEN}).  Then runs
-# the shared harness (/work/shared/bench/bench.sh, or BENCH_SH=...):
+# the shared harness (../shared/bench/bench.sh, or BENCH_SH=...):
 #   rate       at each of RATES (default "100 200 400 800 1600 3200") calls/s
 #              for DURATION s (default 20), 0 s hold; stops at the first
 #              step below 99.9 % success or 90 % of the target rate;
@@ -24,33 +24,10 @@
 # Targets (issue 4): >= 3,000 calls/s clean over 40 s at <= 0.3 ms CPU/call;
 # RSS back within 10 % of idle after the load.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-if [ "${LYRE_BENCH_INNER:-}" != 1 ]; then
-	b=${LYRE_BENCH_BUILD:-$top/_build/bench}
-	if [ -z "${LYRE_BENCH_BUILD:-}" ]; then
-		mkdir -p "$b"
-		[ -f "$top/configure" ] || (cd "$top" && autoreconf -fi >/dev/null)
-		( cd "$b" && [ -f Makefile ] || CFLAGS="-O2 -g" "$top/configure" -q ) >/dev/null
-		make -s -C "$b" -j"$(nproc)" >/dev/null
-	fi
-	work=$(mktemp -d -t lyre-bench.XXXXXX)
-	chmod 755 "$work"
-	make -s -C "$b" install DESTDIR="$work/stage" >/dev/null
-	eval "$(make -s -C "$b" print-dirs)"
-	export LYRE_BENCH_INNER=1 BIN=$work/stage$sbindir/lyre MODDIR=$work/stage$moduledir \
-		DOCDIR=$work/stage$xmldocdir WORK=$work
-	rc=0
-	"$top/tests/integration/bin/netns-run" "$0" "$@" || rc=$?
-	if [ -n "${KEEP_RESULTS:-}" ]; then
-		echo "results kept in $work/bench-*"
-		rm -rf "$work/stage"
-	else
-		rm -rf "$work"
-	fi
-	exit $rc
-fi
+source "$(dirname "$0")/lib.sh"
+bench_enter "$0" "$@"
 
-BENCH_SH=${BENCH_SH:-/work/shared/bench/bench.sh}
+BENCH_SH=${BENCH_SH:-$SHARED/bench/bench.sh}
 RATES=${RATES:-100 200 400 800 1600 3200}
 CONC=${CONC:-100 200 400}
 SERIES=${SERIES:-rate concurrent}

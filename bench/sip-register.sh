@@ -5,7 +5,7 @@
 # already built tree), installs it into a temp folder and, inside a private
 # network namespace, starts Lyre on 127.0.0.1:5060 with a generated sip.conf
 # (endpoints 1000..1999, secret "pass", MD5 for sipp) and runs the shared
-# harness's register mode (/work/shared/bench/bench.sh, or BENCH_SH=...) at
+# harness's register mode (../shared/bench/bench.sh, or BENCH_SH=...) at
 # each RATE (default 2000 5000 10000) for DURATION seconds (default 5).
 # Prints the harness's rows and, per step: REGISTER/s achieved, Lyre's CPU
 # (% of one core), its largest RSS, and sipp's CPU: near 100 % means sipp,
@@ -13,28 +13,10 @@
 # Bounded: each sipp run <= 30 s, no step starts after 90 s, the daemon's
 # stop waited for at most 5 s: the whole run stays under 2 minutes.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-if [ "${LYRE_BENCH_INNER:-}" != 1 ]; then
-	b=${LYRE_BENCH_BUILD:-$top/_build/bench}
-	if [ -z "${LYRE_BENCH_BUILD:-}" ]; then
-		mkdir -p "$b"
-		[ -f "$top/configure" ] || (cd "$top" && autoreconf -fi >/dev/null)
-		( cd "$b" && [ -f Makefile ] || CFLAGS="-O2 -g" "$top/configure" -q ) >/dev/null
-		make -s -C "$b" -j"$(nproc)" >/dev/null
-	fi
-	work=$(mktemp -d -t lyre-bench.XXXXXX)
-	chmod 755 "$work"
-	make -s -C "$b" install DESTDIR="$work/stage" >/dev/null
-	eval "$(make -s -C "$b" print-dirs)"
-	export LYRE_BENCH_INNER=1 BIN=$work/stage$sbindir/lyre MODDIR=$work/stage$moduledir \
-		DOCDIR=$work/stage$xmldocdir WORK=$work
-	rc=0
-	"$top/tests/integration/bin/netns-run" "$0" "$@" || rc=$?
-	rm -rf "$work"
-	exit $rc
-fi
+source "$(dirname "$0")/lib.sh"
+bench_enter "$0" "$@"
 
-BENCH_SH=${BENCH_SH:-/work/shared/bench/bench.sh}
+BENCH_SH=${BENCH_SH:-$SHARED/bench/bench.sh}
 rates=("$@")
 [ ${#rates[@]} -gt 0 ] || rates=(2000 5000 10000)
 etc=$WORK/etc

@@ -12,21 +12,9 @@
 #   idle_cpu_pct .. (over 5 s idle)
 # Bounded: at most 200 runs, each stop waited for at most 5 s.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/lib.sh"
 runs=${1:-20}; [ "$runs" -gt 200 ] && runs=200
-if [ "${LYRE_BENCH_INNER:-}" != 1 ]; then
-	b=$top/_build/bench
-	mkdir -p "$b"
-	[ -f "$top/configure" ] || (cd "$top" && autoreconf -fi >/dev/null)
-	( cd "$b" && [ -f Makefile ] || CFLAGS="-O2 -g" "$top/configure" -q ) >/dev/null
-	make -s -C "$b" -j"$(nproc)" >/dev/null
-	work=$(mktemp -d -t lyre-bench.XXXXXX)
-	make -s -C "$b" install DESTDIR="$work/stage" >/dev/null
-	eval "$(make -s -C "$b" print-dirs)"
-	export LYRE_BENCH_INNER=1 BIN=$work/stage$sbindir/lyre MODDIR=$work/stage$moduledir DOCDIR=$work/stage$xmldocdir WORK=$work
-	"$top/tests/integration/bin/netns-run" "$0" "$runs"
-	rc=$?; rm -rf "$work"; exit $rc
-fi
+bench_enter "$0" "$runs"
 
 etc=$WORK/etc
 mkdir -p "$etc"
