@@ -17,7 +17,8 @@
 # call), its largest RSS, and "sipp-bound" when a sipp process used >= 90 %
 # of a core (then sipp, not Lyre, was the limit on this 2-core box).  After
 # each series it waits SETTLE s (default 60) and compares RSS with idle.
-# SERIES="rate concurrent" picks the series; VERBOSE (default 0) is the
+# PERF=FILE records a perf call-graph profile of the daemon per series
+# (FILE.rate, FILE.concurrent).  SERIES="rate concurrent" picks the series; VERBOSE (default 0) is the
 # daemon's verbose level (3 logs every Dial, which costs CPU per call).
 # Bounded: rate steps stop after 300 s, concurrent after 220 s, each sipp run
 # <= 150 s: with the defaults the whole run stays under 10 minutes.
@@ -94,13 +95,33 @@ report() { # $1 summary.tsv
 	}' "$1"
 }
 
+# Datagrams the kernel dropped because a receiver's buffer was full, per
+# socket still open (Lyre's SIP socket, the sipp UAS), and in all.  Drops
+# at sipp mean sipp fell behind (it reads with a 128 kB buffer), not Lyre.
+udp_drops() {
+	local per
+	per=$(awk '
+		/^UNCONN/ { addr = $4; who = ($0 ~ /"sipp"/) ? "sipp" : ($0 ~ /"lyre"/) ? "lyre" : "other" }
+		/skmem/ && match($0, /,d[0-9]+\)/) { d = substr($0, RSTART + 2, RLENGTH - 3); if (d > 0) printf "%s %s=%s  ", who, addr, d }' "$WORK/ss.last" 2>/dev/null)
+	echo "udp drops (last look during the load): ${per:-none}; namespace total $(nstat -az UdpRcvbufErrors 2>/dev/null | awk 'NR > 1 && $1 == "UdpRcvbufErrors" {print $2}')"
+}
+
 # $1 series (rate|concurrent), then the harness arguments after the mode.
 run_series() {
 	local mode=$1 out=$WORK/bench-$1 idle after
 	shift
 	start_lyre
 	idle=$(rss_kb)
+	cp "/proc/$pid/smaps" "$WORK/smaps.$mode.idle" 2>/dev/null || true
 	echo "== $mode: lyre pid $pid, idle rss $idle kB"
+	local perf_pid= ss_pid
+	# per-socket drop counters, looked at every second while sipp runs
+	(while :; do ss -uamnp >"$WORK/ss.tmp" 2>/dev/null && mv "$WORK/ss.tmp" "$WORK/ss.last"; sleep 1; done) &
+	ss_pid=$!
+	if [ -n "${PERF:-}" ]; then
+		perf record -q ${PERF_OPTS:--g} -p "$pid" -o "$PERF.$mode" >/dev/null 2>&1 &
+		perf_pid=$!
+	fi
 	case $mode in
 	rate) SERVER_PID=$pid DURATION=$DURATION MAX_RUN_S=150 TOTAL_MAX_S=300 OUTDIR=$out \
 		"$BENCH_SH" rate 1000 "$@" >"$out.log" 2>&1 || true ;;
@@ -108,7 +129,14 @@ run_series() {
 	concurrent) (cd "$(dirname "$BENCH_SH")" && SERVER_PID=$pid HOLD=$HOLD RAMP=$RAMP MAX_RUN_S=150 \
 		TOTAL_MAX_S=220 OUTDIR=$out "$BENCH_SH" concurrent 1000 "$@") >"$out.log" 2>&1 || true ;;
 	esac
+	if [ -n "$perf_pid" ]; then
+		kill -INT "$perf_pid" 2>/dev/null || true
+		wait "$perf_pid" 2>/dev/null || true
+		echo "perf profile: $PERF.$mode (perf report -i $PERF.$mode)"
+	fi
 	grep '^stop' "$out.log" || true
+	kill "$ss_pid" 2>/dev/null; wait "$ss_pid" 2>/dev/null || true
+	udp_drops
 	[ -f "$out/summary.tsv" ] && report "$out/summary.tsv"
 	if ! alive; then
 		echo "LYRE DIED during the $mode series (exit/signal in the kernel log: dmesg | tail)"
@@ -118,6 +146,7 @@ run_series() {
 	echo "channels right after the load: $(channels)"
 	sleep "$SETTLE"
 	after=$(rss_kb)
+	cp "/proc/$pid/smaps" "$WORK/smaps.$mode.after" 2>/dev/null || true
 	awk -v i="$idle" -v a="$after" -v s="$SETTLE" -v m="$mode" 'BEGIN {
 		printf "rss after %s + %d s: %d kB vs idle %d kB (%+.1f %%; target within 10 %%): %s\n",
 			m, s, a, i, 100 * (a - i) / i, (a <= 1.1 * i ? "ok" : "NOT back") }'

@@ -53,8 +53,11 @@ struct ly_loop {
 	struct watch timer;
 	pthread_mutex_t timer_lock;
 
-	/* eventfd written by ly_loop_call and ly_loop_stop. */
+	/* eventfd written by ly_loop_call and ly_loop_stop; wake_pending is
+	 * set by the first writer and cleared by the loop before it drains,
+	 * so a burst of calls costs one write() and one wake-up, not one each. */
 	struct watch wake;
+	atomic_bool wake_pending;
 
 	/* Watches by fd number, and watches waiting to be freed. */
 	pthread_mutex_t fd_lock;
@@ -126,6 +129,8 @@ static void wake_up(struct ly_loop *loop)
 {
 	uint64_t one = 1;
 
+	if (atomic_exchange(&loop->wake_pending, true))
+		return;	/* a wake-up is on its way; it will see our call */
 	/* Only fails if the counter would overflow, which means the loop is
 	 * already woken. */
 	if (write(loop->wake.fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
@@ -161,11 +166,16 @@ static size_t calls_pending(struct ly_loop *loop)
 static void woken(int fd, unsigned events, void *arg)
 {
 	struct ly_loop *loop = arg;
+	size_t n;
+
+	/* Drain, then clear, then count: a call queued after the count finds
+	 * the flag clear and writes the eventfd again.  (Clearing before the
+	 * drain could swallow that write and leave the flag set for good.) */
+	drain_fd(fd);
+	atomic_store(&loop->wake_pending, false);
 	/* Only the calls queued before now: calls queued by these calls wrote
 	 * the eventfd again and run in the next round, after the fds. */
-	size_t n = calls_pending(loop);
-
-	drain_fd(fd);
+	n = calls_pending(loop);
 	for (size_t i = 0; i < n; i++) {
 		struct loop_call *c;
 

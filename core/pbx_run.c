@@ -427,30 +427,6 @@ int ly_pbx_run(struct ly_channel *c)
 	return 0;
 }
 
-static void *pbx_thread(void *arg)
-{
-	struct ly_channel *c = arg;
-
-	ly_pbx_run(c);
-	ly_unref(c);
-	return NULL;
-}
-
-int ly_pbx_start(struct ly_channel *c)
-{
-	int err;
-
-	/* The thread's own reference: the channel outlives its hangup until
-	 * the thread is done with it. */
-	ly_ref(c);
-	err = ly_thread_create_detached("pbx", pbx_thread, c);
-	if (err) {
-		ly_error("Cannot start the dialplan of '%s': %s", ly_chan_name(c), strerror(err));
-		ly_unref(c);
-	}
-	return err;
-}
-
 /* ---- waiting for a digit ---- */
 
 /* Milliseconds left until `deadline` (ly_now_ms clock), at least 0. */

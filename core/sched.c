@@ -50,6 +50,10 @@ struct ly_sched {
 	void *notify_arg;
 };
 
+/* Tables never shrink below these (ly_sched_new's and the first push's sizes). */
+#define MAP_MIN_BUCKETS 16
+#define HEAP_MIN_CAP 16
+
 /* ---- id map: chained hash on the id ---- */
 
 static size_t bucket_of(const struct ly_sched *s, uint64_t id)
@@ -58,9 +62,9 @@ static size_t bucket_of(const struct ly_sched *s, uint64_t id)
 	return (size_t)((id * UINT64_C(0x9E3779B97F4A7C15)) >> 32) & s->bucket_mask;
 }
 
-static void map_grow(struct ly_sched *s)
+static void map_resize(struct ly_sched *s, size_t new_n)
 {
-	size_t old_n = s->bucket_mask + 1, new_n = old_n * 2;
+	size_t old_n = s->bucket_mask + 1;
 	struct sched_entry **old = s->buckets;
 
 	s->buckets = ly_calloc(new_n, sizeof(*s->buckets));
@@ -83,7 +87,7 @@ static void map_insert(struct ly_sched *s, struct sched_entry *e)
 	size_t b;
 
 	if (s->mapped >= s->bucket_mask + 1)
-		map_grow(s);
+		map_resize(s, (s->bucket_mask + 1) * 2);
 	b = bucket_of(s, e->id);
 	e->next_in_bucket = s->buckets[b];
 	s->buckets[b] = e;
@@ -109,6 +113,10 @@ static void map_remove(struct ly_sched *s, const struct sched_entry *e)
 		*pp = e->next_in_bucket;
 		s->mapped--;
 	}
+	/* A load's peak (tens of thousands of SIP timers) is given back
+	 * once it is over: halve at one eighth full. */
+	if (s->bucket_mask + 1 > MAP_MIN_BUCKETS && s->mapped < (s->bucket_mask + 1) / 8)
+		map_resize(s, (s->bucket_mask + 1) / 2);
 }
 
 /* ---- binary min-heap on (due_ms, seq) ---- */
@@ -161,7 +169,7 @@ static void sift_down(struct ly_sched *s, size_t slot)
 static void heap_push(struct ly_sched *s, struct sched_entry *e)
 {
 	if (s->heap_len == s->heap_cap) {
-		s->heap_cap = s->heap_cap ? s->heap_cap * 2 : 16;
+		s->heap_cap = s->heap_cap ? s->heap_cap * 2 : HEAP_MIN_CAP;
 		s->heap = ly_realloc(s->heap, s->heap_cap * sizeof(*s->heap));
 	}
 	e->state = ENTRY_QUEUED;
@@ -169,11 +177,20 @@ static void heap_push(struct ly_sched *s, struct sched_entry *e)
 	sift_up(s, e->slot);
 }
 
+static void heap_shrink(struct ly_sched *s)
+{
+	if (s->heap_cap > HEAP_MIN_CAP && s->heap_len < s->heap_cap / 8) {
+		s->heap_cap /= 2;
+		s->heap = ly_realloc(s->heap, s->heap_cap * sizeof(*s->heap));
+	}
+}
+
 static void heap_remove(struct ly_sched *s, struct sched_entry *e)
 {
 	size_t slot = e->slot;
 	struct sched_entry *last = s->heap[--s->heap_len];
 
+	heap_shrink(s);
 	if (last == e)
 		return;
 	/* The last entry fills the hole; it may belong above or below it. */
@@ -191,7 +208,7 @@ struct ly_sched *ly_sched_new(void)
 	struct ly_sched *s = ly_calloc(1, sizeof(*s));
 
 	pthread_mutex_init(&s->lock, NULL);
-	s->bucket_mask = 15;
+	s->bucket_mask = MAP_MIN_BUCKETS - 1;
 	s->buckets = ly_calloc(s->bucket_mask + 1, sizeof(*s->buckets));
 	s->next_id = 1;
 	return s;

@@ -42,6 +42,11 @@ bool ly_false(const char *s);
 /* Parse a whole decimal integer in [min, max]; 0 or EINVAL/ERANGE. */
 int ly_parse_int(const char *s, long min, long max, long *out);
 
+/* Bytes from the kernel's CSPRNG, buffered per thread (core/random.c):
+ * for tags, branches, SSRCs; never returns short (aborts without one). */
+void ly_random_bytes(void *buf, size_t len);
+uint32_t ly_random32(void);
+
 /* Monotonic clock in milliseconds, and wall clock in microseconds. */
 uint64_t ly_now_ms(void);
 uint64_t ly_wallclock_us(void);

@@ -45,6 +45,7 @@ struct sip_core {
 	struct sockaddr_storage debug_addr;	/* ss_family 0: every peer */
 	uint64_t trim_timer;
 	unsigned txn_peak;		/* most live transactions seen since the last trim */
+	bool trim_tail;			/* trimmed during a load: once more when it is over */
 };
 
 static struct sip_core *running;
@@ -544,25 +545,39 @@ static int open_db(struct sip_core *core, const char *statedir)
  * freed ones (a channel, a grown table) keeps the rest resident: 45 s
  * after 2,000 calls, 90 of the 91.5 MB heap were free and still counted
  * in RSS.  malloc_trim(0) releases every free page wherever it lies, so it
- * runs when the transaction count fell to a quarter of its peak since the
- * last trim (once the load is over, not during it).
+ * runs every few seconds while the transaction count falls: once at least
+ * a quarter of the high mark (and TRIM_MIN_DROP) has gone since the last
+ * look, so a steady load's ups and downs never trigger it, and the tail
+ * of a load is given back too, not only its bulk.
  */
 #define TRIM_CHECK_MS 5000
-#define TRIM_MIN_PEAK 1000	/* fewer transactions than this hold too little to matter */
+#define TRIM_MIN_DROP 200	/* fewer ended transactions hold too little to matter */
+
+static void trim(struct sip_core *core, unsigned n)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+	ly_debug(1, "SIP: %u transactions after a high of %u: memory trimmed", n, core->txn_peak);
+	core->txn_peak = n;
+}
 
 static int trim_check(void *arg)
 {
 	struct sip_core *core = arg;
 	unsigned n = sip_txn_table_count(core->txns);
+	unsigned dropped = core->txn_peak > n ? core->txn_peak - n : 0;
 
-	if (n > core->txn_peak) {
+	if (n >= core->txn_peak) {
 		core->txn_peak = n;
-	} else if (core->txn_peak >= TRIM_MIN_PEAK && n <= core->txn_peak / 4) {
-#ifdef __GLIBC__
-		malloc_trim(0);
-#endif
-		ly_debug(1, "SIP: %u transactions after a peak of %u: memory trimmed", n, core->txn_peak);
-		core->txn_peak = n;
+	} else if (dropped >= TRIM_MIN_DROP && dropped >= core->txn_peak / 4) {
+		trim(core, n);
+		core->trim_tail = true;
+	} else if (core->trim_tail && n < TRIM_MIN_DROP) {
+		/* the load is over: once more for what its last calls freed
+		 * (and the tables that shrank meanwhile) */
+		trim(core, n);
+		core->trim_tail = false;
 	}
 	return TRIM_CHECK_MS;
 }

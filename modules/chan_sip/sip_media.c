@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,7 @@ static socklen_t sa_len(const struct sockaddr *sa)
  * socket sends nothing but picks the source address, which is the one the
  * peer can send RTP back to (a wildcard bind would leave c= unusable).
  */
-static int local_addr_toward(const struct sockaddr *peer, struct sockaddr_storage *out)
+static int route_lookup(const struct sockaddr *peer, struct sockaddr_storage *out)
 {
 	socklen_t len = sizeof(*out);
 	int fd = socket(peer->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -42,6 +43,65 @@ static int local_addr_toward(const struct sockaddr *peer, struct sockaddr_storag
 		err = errno;
 	close(fd);
 	return err;
+}
+
+/*
+ * The answer is remembered per peer address for a few seconds: an office
+ * talks to a handful of phones' and trunks' addresses, and four system
+ * calls per leg were a tenth of a call's cost.  Short-lived, so a changed
+ * route or address is seen soon.
+ */
+#define ROUTE_CACHE_SIZE 32
+#define ROUTE_CACHE_MS 5000
+
+struct route_entry {
+	struct sockaddr_storage peer;	/* port zeroed: routes go by address */
+	struct sockaddr_storage local;
+	uint64_t until_ms;
+};
+
+static struct route_entry route_cache[ROUTE_CACHE_SIZE];
+static unsigned route_next;
+static pthread_mutex_t route_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void without_port(const struct sockaddr *sa, struct sockaddr_storage *out)
+{
+	memset(out, 0, sizeof(*out));
+	memcpy(out, sa, sa_len(sa));
+	if (sa->sa_family == AF_INET6)
+		((struct sockaddr_in6 *)out)->sin6_port = 0;
+	else
+		((struct sockaddr_in *)out)->sin_port = 0;
+}
+
+static int local_addr_toward(const struct sockaddr *peer, struct sockaddr_storage *out)
+{
+	struct sockaddr_storage key;
+	uint64_t now = ly_now_ms();
+	struct route_entry *e;
+	int err;
+
+	without_port(peer, &key);
+	pthread_mutex_lock(&route_lock);
+	for (unsigned i = 0; i < ROUTE_CACHE_SIZE; i++) {
+		e = &route_cache[i];
+		if (e->until_ms > now && memcmp(&e->peer, &key, sizeof(key)) == 0) {
+			*out = e->local;
+			pthread_mutex_unlock(&route_lock);
+			return 0;
+		}
+	}
+	pthread_mutex_unlock(&route_lock);
+	err = route_lookup(peer, out);
+	if (err)
+		return err;
+	pthread_mutex_lock(&route_lock);
+	e = &route_cache[route_next++ % ROUTE_CACHE_SIZE];
+	e->peer = key;
+	e->local = *out;
+	e->until_ms = now + ROUTE_CACHE_MS;
+	pthread_mutex_unlock(&route_lock);
+	return 0;
 }
 
 static void copy_codecs(struct sip_media *m, char *const *allow)

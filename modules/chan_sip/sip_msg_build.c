@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/rand.h>
+#include <lyre/utils.h>
 
 #include "sip_msg_int.h"
 
@@ -341,8 +341,7 @@ void sip_make_token(char *buf, size_t len)
 
 		if (n > sizeof(rnd))
 			n = sizeof(rnd);
-		if (RAND_bytes(rnd, (int)n) != 1)
-			abort();	/* no CSPRNG: tags and branches would be guessable */
+		ly_random_bytes(rnd, n);	/* CSPRNG: tags and branches must not be guessable */
 		for (size_t i = 0; i < n * 2 && done < len; i++)
 			buf[done++] = hex[(i & 1) ? rnd[i / 2] & 15 : rnd[i / 2] >> 4];
 	}

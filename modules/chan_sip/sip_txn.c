@@ -45,9 +45,9 @@ static void index_init(struct txn_index *ix)
 	ix->count = 0;
 }
 
-static void index_grow(struct txn_index *ix)
+static void index_resize(struct txn_index *ix, size_t new_n)
 {
-	size_t old_n = ix->mask + 1, new_n = old_n * 2;
+	size_t old_n = ix->mask + 1;
 	struct txn_link **old = ix->buckets;
 
 	ix->buckets = ly_calloc(new_n, sizeof(*ix->buckets));
@@ -69,7 +69,7 @@ void txn_index_add(struct txn_index *ix, struct txn_link *link, struct sip_txn *
 		   uint32_t hash)
 {
 	if (ix->count >= ix->mask + 1)
-		index_grow(ix);
+		index_resize(ix, (ix->mask + 1) * 2);
 	link->txn = t;
 	link->key = key;
 	link->hash = hash;
@@ -94,6 +94,11 @@ void txn_index_remove(struct txn_index *ix, struct txn_link *link)
 	free(link->key);
 	link->key = NULL;
 	link->next = NULL;
+	/* After a load the index shrinks again (to a quarter full), so the
+	 * memory a peak took goes back; callers never remove while walking
+	 * a chain with txn_index_find(..., from). */
+	if (ix->mask + 1 > INDEX_START_BUCKETS && ix->count < (ix->mask + 1) / 8)
+		index_resize(ix, (ix->mask + 1) / 2);
 }
 
 struct txn_link *txn_index_find(const struct txn_index *ix, const char *key, uint32_t hash,

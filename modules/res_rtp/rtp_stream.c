@@ -17,7 +17,6 @@
  *     our last packet (at least one 20 ms packet), and the packet carries
  *     the marker bit, as at the start of a talkspurt (RFC 3551 §4.1).
  */
-#include <sys/random.h>
 
 #include <lyre/lyre.h>
 
@@ -30,11 +29,7 @@
 
 uint32_t rtp_random32(void)
 {
-	uint32_t v;
-
-	if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
-		v = (uint32_t)ly_wallclock_us() * 2654435761u;	/* never in practice */
-	return v;
+	return ly_random32();
 }
 
 void rtp_out_init(struct rtp_out *o)

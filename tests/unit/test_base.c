@@ -148,5 +148,34 @@ static void test_settings(void)
 	ly_settings_free();
 }
 
+/* core/random.c: every draw is fresh (no byte handed out twice), small
+ * draws come from the pool, large ones straight from the kernel. */
+static void test_random(void)
+{
+	enum { DRAWS = 500, CHUNKS = 250 };
+	uint32_t v[DRAWS];
+	unsigned char chunk[16], big[1024], zero[1024] = { 0 };
+	int dup = 0, counts[256] = { 0 }, empty = 0;
+
+	for (int i = 0; i < DRAWS; i++)
+		v[i] = ly_random32();
+	for (int i = 0; i < DRAWS; i++)
+		for (int j = i + 1; j < DRAWS; j++)
+			dup += v[i] == v[j];
+	CHECK_INT(dup, 0);	/* 500 draws of 32 bits: a repeat is ~3 in 100,000 */
+	/* 4,000 bytes through the pool (refilled several times): every value
+	 * of a byte shows up (expected empty: 256 * e^-15.6, i.e. none) */
+	for (int i = 0; i < CHUNKS; i++) {
+		ly_random_bytes(chunk, sizeof(chunk));
+		for (size_t k = 0; k < sizeof(chunk); k++)
+			counts[chunk[k]]++;
+	}
+	for (int i = 0; i < 256; i++)
+		empty += counts[i] == 0;
+	CHECK_INT(empty, 0);
+	ly_random_bytes(big, sizeof(big));
+	CHECK(memcmp(big, zero, sizeof(big)) != 0);
+}
+
 TAP_MAIN(TAP(test_strings), TAP(test_parse_int), TAP(test_buf), TAP(test_refcount),
-	 TAP(test_settings))
+	 TAP(test_settings), TAP(test_random))

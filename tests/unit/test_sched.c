@@ -400,7 +400,43 @@ static void test_random_against_model(void)
 	ly_sched_free(s);
 }
 
+/* A peak of entries, then nearly all deleted: the tables shrink back
+ * (core/sched.c) and what is left still runs in order and is found. */
+static void test_grow_then_shrink(void)
+{
+	enum { N = 5000, KEEP = 10 };
+	struct ly_sched *s = ly_sched_new();
+	uint64_t *ids = ly_calloc(N, sizeof(*ids));
+	int bad = 0;
+
+	log_reset();
+	for (int i = 0; i < N; i++)
+		ids[i] = ly_sched_add_at(s, 1000 + (uint64_t)((i * 7919) % N), record, tag(i % 64));
+	CHECK_INT(ly_sched_count(s), N);
+	/* delete all but every (N / KEEP)th, in a scattered order */
+	for (int k = 0; k < N; k++) {
+		int i = (k * 2477) % N;
+
+		if (i % (N / KEEP) != 0)
+			bad += ly_sched_del(s, ids[i]) != 0;
+	}
+	CHECK_INT(bad, 0);
+	CHECK_INT(ly_sched_count(s), KEEP);
+	for (int i = 0; i < N; i++)
+		bad += (ly_sched_del(s, ids[i]) == 0) != (i % (N / KEEP) == 0);	/* deletes the kept too */
+	CHECK_INT(bad, 0);
+	CHECK_INT(ly_sched_count(s), 0);
+	for (int i = 0; i < KEEP; i++)
+		ly_sched_add_at(s, 2000 - (uint64_t)i, record, tag(i));
+	CHECK_INT(ly_sched_run_due(s, 3000), KEEP);
+	CHECK_INT(ran_log[0], KEEP - 1);
+	CHECK_INT(ran_log[KEEP - 1], 0);
+	free(ids);
+	ly_sched_free(s);
+}
+
 TAP_MAIN(
+	TAP(test_grow_then_shrink),
 	TAP(test_runs_in_due_order),
 	TAP(test_equal_due_times_run_fifo),
 	TAP(test_ids_are_unique_and_positive),
