@@ -14,7 +14,9 @@ struct cause_entry {
 
 /* Q.850 section 2.2.7.2 values with the names Asterisk gives them
  * (include/asterisk/causes.h), so dialplans and CDRs read the same.  The
- * table also holds the few values channel.h has no enumerator for. */
+ * table also holds the few values channel.h has no enumerator for.  25,
+ * 47, 55, 63, 70, 79 and 87, which Asterisk has no name for, are named
+ * after their Q.850 text: RFC 3398's tables use them. */
 static const struct cause_entry causes[] = {
 	{ 0, "NOTDEFINED" },
 	{ 1, "UNALLOCATED" },
@@ -33,6 +35,7 @@ static const struct cause_entry causes[] = {
 	{ 21, "CALL_REJECTED" },
 	{ 22, "NUMBER_CHANGED" },
 	{ 23, "REDIRECTED_TO_NEW_DESTINATION" },
+	{ 25, "EXCHANGE_ROUTING_ERROR" },
 	{ 26, "ANSWERED_ELSEWHERE" },
 	{ 27, "DESTINATION_OUT_OF_ORDER" },
 	{ 28, "INVALID_NUMBER_FORMAT" },
@@ -45,15 +48,21 @@ static const struct cause_entry causes[] = {
 	{ 42, "SWITCH_CONGESTION" },
 	{ 43, "ACCESS_INFO_DISCARDED" },
 	{ 44, "REQUESTED_CHAN_UNAVAIL" },
+	{ 47, "RESOURCE_UNAVAIL_UNSPECIFIED" },
 	{ 50, "FACILITY_NOT_SUBSCRIBED" },
 	{ 52, "OUTGOING_CALL_BARRED" },
 	{ 54, "INCOMING_CALL_BARRED" },
+	{ 55, "INCOMING_CALL_BARRED_CUG" },
 	{ 57, "BEARERCAPABILITY_NOTAUTH" },
 	{ 58, "BEARERCAPABILITY_NOTAVAIL" },
+	{ 63, "SERVICE_UNAVAILABLE" },
 	{ 65, "BEARERCAPABILITY_NOTIMPL" },
 	{ 66, "CHAN_NOT_IMPLEMENTED" },
 	{ 69, "FACILITY_NOT_IMPLEMENTED" },
+	{ 70, "RESTRICTED_DIGITAL_ONLY" },
+	{ 79, "SERVICE_NOT_IMPLEMENTED" },
 	{ 81, "INVALID_CALL_REFERENCE" },
+	{ 87, "USER_NOT_MEMBER_OF_CUG" },
 	{ 88, "INCOMPATIBLE_DESTINATION" },
 	{ 95, "INVALID_MSG_UNSPECIFIED" },
 	{ 96, "MANDATORY_IE_MISSING" },

@@ -16,12 +16,16 @@
 
 #include "sip_auth.h"
 #include "sip_call.h"
+#include "sip_cause.h"
 #include "sip_chan.h"
 #include "sip_dialog_int.h"
 #include "sip_endpoint.h"
+#include "sip_ident.h"
 #include "sip_registrar.h"
 
 #define SDP_TYPE "application/sdp"
+/* RFC 3326 §2's Reason for the CANCEL of a ring answered by someone else */
+#define ELSEWHERE "SIP;cause=200;text=\"Call completed elsewhere\""
 
 struct call_leg {
 	struct sip_dialog *d;	/* referenced until the call is freed */
@@ -41,52 +45,6 @@ static struct {
 	bool open;
 } layer;
 
-/* ---- causes (RFC 3398) ---- */
-
-int sip_status_to_cause(int status)
-{
-	switch (status) {
-	case 401: case 402: case 403: case 407: case 603: return LY_CAUSE_CALL_REJECTED;
-	case 404: case 485: case 604: return LY_CAUSE_UNALLOCATED;
-	case 408: case 504: return LY_CAUSE_RECOVERY_ON_TIMER_EXPIRE;
-	case 410: return LY_CAUSE_NUMBER_CHANGED;
-	case 480: case 487: return LY_CAUSE_NO_ANSWER;
-	case 484: return LY_CAUSE_INVALID_NUMBER_FORMAT;
-	case 486: case 600: return LY_CAUSE_USER_BUSY;
-	case 488: case 606: return LY_CAUSE_BEARERCAPABILITY_NOTAVAIL;
-	case 502: return LY_CAUSE_DESTINATION_OUT_OF_ORDER;
-	/* Asterisk maps 503 to congestion, so Dial says CONGESTION */
-	case 503: return LY_CAUSE_NORMAL_CIRCUIT_CONGESTION;
-	case 400: case 481: case 500: return LY_CAUSE_NORMAL_TEMPORARY_FAILURE;
-	case 405: case 406: case 415: case 501: return LY_CAUSE_FACILITY_NOT_IMPLEMENTED;
-	default: return LY_CAUSE_INTERWORKING;
-	}
-}
-
-int sip_cause_to_status(int cause)
-{
-	switch (cause) {
-	case LY_CAUSE_UNALLOCATED: case LY_CAUSE_NO_ROUTE_TRANSIT_NET:
-	case LY_CAUSE_NO_ROUTE_DESTINATION: return 404;
-	case LY_CAUSE_USER_BUSY: return 486;
-	case LY_CAUSE_NO_USER_RESPONSE: case LY_CAUSE_RECOVERY_ON_TIMER_EXPIRE: return 408;
-	case LY_CAUSE_CALL_REJECTED: return 603;
-	case LY_CAUSE_NUMBER_CHANGED: return 410;
-	case LY_CAUSE_DESTINATION_OUT_OF_ORDER: return 502;
-	case LY_CAUSE_INVALID_NUMBER_FORMAT: return 484;
-	case LY_CAUSE_FACILITY_REJECTED: case LY_CAUSE_FACILITY_NOT_IMPLEMENTED: return 501;
-	case LY_CAUSE_NORMAL_CIRCUIT_CONGESTION: case LY_CAUSE_NETWORK_OUT_OF_ORDER:
-	case LY_CAUSE_NORMAL_TEMPORARY_FAILURE: case LY_CAUSE_SWITCH_CONGESTION:
-	case LY_CAUSE_REQUESTED_CHAN_UNAVAIL: return 503;
-	case LY_CAUSE_BEARERCAPABILITY_NOTAUTH: case LY_CAUSE_BEARERCAPABILITY_NOTAVAIL:
-	case LY_CAUSE_BEARERCAPABILITY_NOTIMPL: case LY_CAUSE_INCOMPATIBLE_DESTINATION: return 488;
-	case LY_CAUSE_PROTOCOL_ERROR: case LY_CAUSE_INTERWORKING: return 500;
-	/* No answer, a plain hangup before answer, absent subscriber: the
-	 * callee is not available now (480), the answer Dial's NOANSWER gives. */
-	default: return 480;
-	}
-}
-
 /* ---- the call object ---- */
 
 static void call_destroy(void *obj)
@@ -103,6 +61,7 @@ static void call_destroy(void *obj)
 	ly_buf_free(&call->answer_sdp);
 	sip_media_close(&call->media);
 	free(call->peer), free(call->auth_user), free(call->auth_secret);
+	sip_call_conf_clear(&call->cc);
 	pthread_mutex_destroy(&call->lock);
 }
 
@@ -286,7 +245,7 @@ static void on_dialog_ack(struct sip_dialog *d, struct sip_msg *ack, void *arg)
 static int cause_of_end(enum sip_dialog_end why, int status)
 {
 	switch (why) {
-	case SIP_DIALOG_END_REMOTE_BYE: return LY_CAUSE_NORMAL_CLEARING;
+	case SIP_DIALOG_END_REMOTE_BYE: return LY_CAUSE_NORMAL_CLEARING;	/* unless Reason says */
 	case SIP_DIALOG_END_REJECTED: return sip_status_to_cause(status);
 	case SIP_DIALOG_END_TIMEOUT:
 	case SIP_DIALOG_END_SESSION_EXPIRED: return LY_CAUSE_RECOVERY_ON_TIMER_EXPIRE;
@@ -305,7 +264,8 @@ static void on_terminated(struct sip_dialog *d, enum sip_dialog_end why, int sta
 		return;	/* a fork that ended before we heard of it */
 	leg->live = false;
 	if (d == call->winner && why != SIP_DIALOG_END_LOCAL)
-		call_softhangup(call, cause_of_end(why, status));
+		call_softhangup(call, why == SIP_DIALOG_END_REMOTE_BYE && call->remote_cause ? call->remote_cause
+											   : cause_of_end(why, status));
 }
 
 /* ---- outbound: responses to our INVITEs ---- */
@@ -347,9 +307,13 @@ static void on_answered(struct sip_dialog *d, struct sip_msg *resp, void *arg)
 	}
 	call->winner = d;
 	read_answer(call, d, resp);
-	for (size_t i = 0; i < call->nlegs; i++)
-		if (call->legs[i].live && call->legs[i].d != d)
+	for (size_t i = 0; i < call->nlegs; i++) {
+		if (call->legs[i].live && call->legs[i].d != d) {
+			/* RFC 3326 §2, as RFC 3261 §9.1's parallel search means it */
+			sip_dialog_set_end_reason(call->legs[i].d, ELSEWHERE);
 			sip_dialog_end(call->legs[i].d);
+		}
+	}
 	call_queue_control(call, LY_CONTROL_ANSWER);
 }
 
@@ -438,34 +402,12 @@ static void on_invite_cancelled(struct sip_txn *st, const struct sip_msg *cancel
 	struct sip_call *call = d->arg;
 
 	(void)st;
-	(void)cancel;
 	if (!call || d->user.terminated != on_terminated)
 		return;
+	call->remote_cause = sip_reason_cause(cancel);	/* RFC 3326, as Asterisk */
 	ly_verbose(3, "SIP %s: caller CANCELed", call->peer);
-	call_softhangup(call, LY_CAUSE_NORMAL_CLEARING);
+	call_softhangup(call, call->remote_cause ? call->remote_cause : LY_CAUSE_NORMAL_CLEARING);
 	sip_dialog_end(d);
-}
-
-static void caller_id(struct ly_channel *c, const struct sip_msg *req)
-{
-	const char *pai = sip_msg_hdr_value(req, "P-Asserted-Identity");
-	const struct sip_nameaddr *who = &req->from;
-	struct sip_nameaddr na;
-	char *buf = NULL;
-	char num[128];
-
-	/* RFC 3325 §9.1: the asserted identity, from a trusted peer, over From */
-	if (pai) {
-		size_t len = strcspn(pai, ",");
-
-		buf = ly_malloc(SIP_NAMEADDR_BUF(len));
-		if (sip_nameaddr_parse(&na, pai, len, buf) == 0)
-			who = &na;
-	}
-	if (!sip_uri_user(&who->uri, num, sizeof(num)))
-		num[0] = '\0';
-	ly_chan_set_callerid(c, who->display && who->display[0] ? who->display : NULL, num[0] ? num : NULL);
-	free(buf);
 }
 
 static void reject(struct sip_txn *st, int code)
@@ -500,7 +442,7 @@ static bool start_channel(struct sip_call *call, struct sip_msg *req, const char
 	pthread_mutex_lock(&call->lock);
 	call->chan = ly_ref(c);
 	pthread_mutex_unlock(&call->lock);
-	caller_id(c, req);
+	sip_ident_inbound(c, req, &call->cc);
 	ly_chan_set_state(c, LY_STATE_RING);
 	if (call->media.fmt)
 		ly_chan_set_native_format(c, call->media.fmt);
@@ -536,6 +478,7 @@ static bool on_invite(struct sip_core *core, struct sip_txn *st, struct sip_msg 
 		return true;
 	}
 	call = call_new(ep ? ep->name : trunk->name, false);
+	sip_call_conf_copy(&call->cc, ep ? &ep->call : &trunk->call);
 	pb.from[0] = '\0';
 	if (party_for(&req->src, &pb) ||
 	    sip_media_open(&call->media, (const struct sockaddr *)&req->src.addr, ep ? ep->allow : NULL,
@@ -544,8 +487,8 @@ static bool on_invite(struct sip_core *core, struct sip_txn *st, struct sip_msg 
 		ly_unref(call);
 		return true;
 	}
-	if (sip_dialog_uas_new(layer.dt, st, req, &pb.party, &call_user, call, &d)) {
-		ly_unref(call);	/* the dialog layer answered 400 or 422 */
+	if (sip_dialog_uas_new_timers(layer.dt, st, req, &pb.party, &call->cc.timers, &call_user, call, &d)) {
+		ly_unref(call);	/* the dialog layer answered 400, 420, 421 or 422 */
 		return true;
 	}
 	leg_add(call, d);
@@ -600,6 +543,20 @@ int sip_call_indicate(struct sip_call *call, enum ly_control control)
 	}
 }
 
+/* RFC 3326: the BYE or CANCEL says why, as Asterisk's does. */
+static void end_leg(struct sip_dialog *d, int cause)
+{
+	char reason[160];
+
+	if (cause == LY_CAUSE_ANSWERED_ELSEWHERE)
+		sip_dialog_set_end_reason(d, ELSEWHERE);	/* another Dial destination answered */
+	else if (cause > 0) {
+		sip_reason_format(cause, reason, sizeof(reason));
+		sip_dialog_set_end_reason(d, reason);
+	}
+	sip_dialog_end(d);
+}
+
 void sip_call_hangup(struct sip_call *call, int cause)
 {
 	struct ly_channel *c;
@@ -620,7 +577,7 @@ void sip_call_hangup(struct sip_call *call, int cause)
 	}
 	for (size_t i = 0; i < call->nlegs; i++)
 		if (call->legs[i].live && sip_dialog_state(call->legs[i].d) != SIP_DIALOG_TERMINATED)
-			sip_dialog_end(call->legs[i].d);	/* BYE, CANCEL, or 480 */
+			end_leg(call->legs[i].d, cause);	/* BYE, CANCEL, or 480 */
 	ly_unref(call);
 }
 
@@ -669,6 +626,7 @@ static bool trunk_targets(struct sip_call *call, const struct sip_trunk_conf *t,
 	snprintf(ruri, sizeof(ruri), "sip:%s@%s", number, host);
 	add_target(call, ruri, &dst);
 	call->is_trunk = true;
+	sip_call_conf_copy(&call->cc, &t->call);
 	if (t->username && t->secret) {
 		call->auth_user = ly_strdup(t->username);
 		call->auth_secret = ly_strdup(t->secret);
@@ -707,6 +665,7 @@ struct sip_call *sip_call_request(const char *dest, const struct ly_channel *req
 	if (ep) {
 		struct binding_walk w = { call, ep };
 
+		sip_call_conf_copy(&call->cc, &ep->call);
 		sip_registrar_foreach(sip_core_registrar(layer.core), name, add_binding, &w);
 	} else if (!t || !trunk_targets(call, t, slash ? slash + 1 : NULL)) {
 		ly_warning("SIP/%s: no endpoint or trunk of that name", dest);
@@ -733,6 +692,7 @@ struct sip_call *sip_call_request(const char *dest, const struct ly_channel *req
 		ly_chan_inherit_vars(requestor, c);
 		ly_chan_datastore_inherit(requestor, c);
 		copy_callerid(requestor, c);
+		sip_ident_inherit(requestor, c);
 	}
 	if (call->media.fmt)
 		ly_chan_set_native_format(c, call->media.fmt);
@@ -740,23 +700,10 @@ struct sip_call *sip_call_request(const char *dest, const struct ly_channel *req
 	return call;	/* the caller's reference */
 }
 
-static void from_of(struct sip_call *call, struct ly_channel *c, struct party_buf *pb)
-{
-	char name[128], num[128];
-	const char *user;
-
-	ly_chan_callerid_name(c, name, sizeof(name));
-	ly_chan_callerid_num(c, num, sizeof(num));
-	user = call->is_trunk && call->auth_user ? call->auth_user : num[0] ? num : "anonymous";
-	if (name[0] && !strpbrk(name, "\"\\"))
-		snprintf(pb->from, sizeof(pb->from), "\"%s\" <sip:%s@%s>", name, user, pb->sentby);
-	else
-		snprintf(pb->from, sizeof(pb->from), "<sip:%s@%s>", user, pb->sentby);
-}
-
 static int invite_target(struct sip_call *call, struct ly_channel *c, const struct call_target *tg)
 {
 	struct sip_dialog_invite_params p = { .ruri = tg->ruri, .dst = tg->dst };
+	struct sip_ident_out id;
 	struct party_buf pb;
 	struct sdp_local local;
 	struct sdp_error serr;
@@ -766,11 +713,14 @@ static int invite_target(struct sip_call *call, struct ly_channel *c, const stru
 
 	if (err)
 		return err;
-	from_of(call, c, &pb);
+	sip_ident_outbound(c, &call->cc, call->is_trunk ? call->auth_user : NULL, pb.sentby, &id);
+	ly_strlcpy(pb.from, id.from, sizeof(pb.from));
 	p.local = &pb.party;
+	p.timers = &call->cc.timers;
 	if ((err = sip_dialog_uac_new(layer.dt, &p, &call_user, call, &d)) != 0)
 		return err;
 	leg_add(call, d);
+	sip_ident_add_headers(sip_dialog_invite_request(d), &id);
 	ly_buf_init(&body);
 	sip_media_local(&call->media, SDP_SENDRECV, &local);
 	err = sip_dialog_sdp_offer(d, &local, &body, &serr);
@@ -807,12 +757,28 @@ int sip_call_dial(struct sip_call *call)
 
 /* ---- hooks into the core ---- */
 
+/* A BYE's Reason (RFC 3326) becomes the hangup cause of its call, as in
+ * Asterisk; the dialog ends it right after. */
+static void note_bye_reason(const struct sip_msg *req)
+{
+	int cause = sip_reason_cause(req);
+	struct sip_dialog *d;
+
+	if (!cause || !req->to.tag || !req->from.tag)
+		return;
+	d = sip_dialog_find(layer.dt, req->call_id, req->to.tag, req->from.tag);
+	if (d && d->user.terminated == on_terminated && d->arg)
+		((struct sip_call *)d->arg)->remote_cause = cause;
+}
+
 static bool on_request(struct sip_core *core, struct sip_txn *st, struct sip_msg *req, void *arg)
 {
 	(void)core;
 	(void)arg;
 	if (!st)
 		return req->method_id == SIP_METHOD_ACK && sip_dialog_table_ack(layer.dt, req, NULL);
+	if (req->method_id == SIP_METHOD_BYE)
+		note_bye_reason(req);
 	return sip_dialog_table_request(layer.dt, st, req);
 }
 
@@ -833,8 +799,9 @@ static void on_stray(struct sip_core *core, struct sip_msg *resp, void *arg)
 int sip_call_layer_start(struct ly_module *owner, struct sip_core *core, struct ly_loop *loop)
 {
 	const struct sip_conf *conf = sip_core_conf(core);
-	struct sip_dialog_config dcfg = { .session_expires = 1800, .min_se = 90,
-					  .user_agent = conf->gen.useragent };
+	/* every call passes its peer's policy; this is only the fallback */
+	struct sip_dialog_config dcfg = { .session_expires = conf->gen.timers.session_expires,
+					  .min_se = conf->gen.timers.min_se, .user_agent = conf->gen.useragent };
 	struct sip_call_hooks hooks = { .invite = on_invite, .request = on_request, .ack = on_ack,
 					.stray = on_stray };
 	struct sip_txn_transport tp;

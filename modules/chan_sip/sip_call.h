@@ -42,6 +42,8 @@ struct sip_call {
 	struct ly_channel *chan;	/* referenced; NULL once the channel hung up */
 	bool outbound;
 	char *peer;			/* endpoint or trunk name */
+	struct sip_call_conf cc;	/* the peer's call options, copied (sip_ident.h) */
+	int remote_cause;		/* Q.850 cause of the peer's BYE/CANCEL Reason, 0 none */
 	struct sip_media media;
 	/* dialogs: inbound has one; outbound one per contact, plus forks */
 	struct call_leg *legs;
@@ -94,10 +96,5 @@ struct sip_call_info {
 /* The calls whose channel is up, on the SIP thread (sip_chan_run); *out
  * is an array of the returned count, for free(). */
 size_t sip_call_snapshot(struct sip_call_info **out);
-
-/* RFC 3398 §7.2.4.1 / §8.2.6.1, as Asterisk's hangup_cause2sip and
- * hangup_sip2cause apply them. */
-int sip_status_to_cause(int status);
-int sip_cause_to_status(int cause);
 
 #endif

@@ -92,6 +92,17 @@ static void algos_text(unsigned algos, char *buf, size_t size)
 
 static void print_contact(struct sip_binding *b, void *arg);
 
+/* The call options of sip_ident.h and the session timer policy. */
+static void print_call_conf(struct ly_cli_args *a, const struct sip_call_conf *cc)
+{
+	ly_cli_print(a, "From user/domain: %s / %s\n", cc->from_user ? cc->from_user : "(caller id)",
+		     cc->from_domain ? cc->from_domain : "(ours)");
+	ly_cli_print(a, "trust_id:        inbound %s, outbound %s; send_pai %s\n", cc->trust_id_inbound ? "yes" : "no",
+		     cc->trust_id_outbound ? "yes" : "no", cc->send_pai ? "yes" : "no");
+	ly_cli_print(a, "Session timers:  %s, %u s, Min-SE %u s\n", sip_timers_mode_name(cc->timers.mode),
+		     cc->timers.session_expires, cc->timers.min_se);
+}
+
 static enum ly_cli_result show_endpoint(struct ly_cli_args *a)
 {
 	struct sip_core *core = core_or_fail(a);
@@ -128,6 +139,7 @@ static enum ly_cli_result show_endpoint(struct ly_cli_args *a)
 	ly_cli_print(a, "Max contacts:    %u\n", e->max_contacts);
 	ly_cli_print(a, "Qualify:         %us\n", e->qualify);
 	ly_cli_print(a, "ACL rules:       %zu\n", e->acl.count);
+	print_call_conf(a, &e->call);
 	endpoint_state(core, e, buf, sizeof(buf));
 	ly_cli_print(a, "State:           %s\n", buf);
 	sip_registrar_foreach(sip_core_registrar(core), e->name, print_contact, a);

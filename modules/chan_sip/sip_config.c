@@ -87,6 +87,97 @@ static int parse_uint(const struct ly_cfg_var *v, long min, long max, unsigned *
 	return 0;
 }
 
+/* ---- options of calls, shared by endpoints and trunks ---- */
+
+static void replace_str(char **slot, const char *value);
+
+#define MIN_SE_FLOOR 90	/* RFC 4028 §4: Min-SE is never below 90 s */
+
+static int parse_timers_mode(const struct ly_cfg_var *v, enum sip_timers_mode *out, char *err, size_t errlen)
+{
+	if (ly_strcaseeq(v->value, "required"))
+		*out = SIP_TIMERS_REQUIRED;
+	else if (ly_strcaseeq(v->value, "always") || ly_strcaseeq(v->value, "forced"))
+		*out = SIP_TIMERS_ALWAYS;
+	else if (ly_true(v->value))
+		*out = SIP_TIMERS_YES;
+	else if (ly_false(v->value))
+		*out = SIP_TIMERS_NO;
+	else
+		return bad_var(err, errlen, v, "expected no, yes, required or always");
+	return 0;
+}
+
+/* The session timer options, in [general] (defaults) or a section. */
+static int timers_var(const struct ly_cfg_var *v, struct sip_dialog_timers *t, char *err, size_t errlen)
+{
+	const char *n = v->name;
+
+	if (ly_strcaseeq(n, "timers"))
+		return parse_timers_mode(v, &t->mode, err, errlen);
+	if (ly_strcaseeq(n, "timers_sess_expires"))
+		return parse_uint(v, MIN_SE_FLOOR, 86400, &t->session_expires, err, errlen);
+	if (ly_strcaseeq(n, "timers_min_se")) {
+		long s;
+
+		if (!ly_parse_int(v->value, 0, 86400, &s) && s < MIN_SE_FLOOR)
+			return bad_var(err, errlen, v, "below 90 s, the smallest Min-SE RFC 4028 §4 allows");
+		return parse_uint(v, MIN_SE_FLOOR, 86400, &t->min_se, err, errlen);
+	}
+	return ENOENT;
+}
+
+static int check_timers(const struct sip_dialog_timers *t, const char *file, int line, const char *name,
+			char *err, size_t errlen)
+{
+	if (t->session_expires < t->min_se)
+		return bad(err, errlen, file, line, name, NULL,
+			   "timers_sess_expires is below timers_min_se (RFC 4028 §4)");
+	return 0;
+}
+
+/* A From user or domain: text that goes into a SIP URI as it is. */
+static bool uri_safe(const char *s)
+{
+	return *s && !strpbrk(s, "\"<>@;,?/\\ \t");
+}
+
+/* ENOENT when v is none of these options. */
+static int call_var(const struct ly_cfg_var *v, struct sip_call_conf *cc, char *err, size_t errlen)
+{
+	const char *n = v->name;
+
+	if (ly_strcaseeq(n, "from_user") || ly_strcaseeq(n, "from_domain")) {
+		bool user = ly_strcaseeq(n, "from_user");
+
+		if (*v->value && !uri_safe(v->value))
+			return bad_var(err, errlen, v, user ? "not a plain SIP user name" : "not a plain host name");
+		replace_str(user ? &cc->from_user : &cc->from_domain, v->value);
+		return 0;
+	}
+	if (ly_strcaseeq(n, "trust_id_inbound"))
+		return parse_bool(v, &cc->trust_id_inbound, err, errlen);
+	if (ly_strcaseeq(n, "trust_id_outbound"))
+		return parse_bool(v, &cc->trust_id_outbound, err, errlen);
+	if (ly_strcaseeq(n, "send_pai"))
+		return parse_bool(v, &cc->send_pai, err, errlen);
+	return timers_var(v, &cc->timers, err, errlen);
+}
+
+void sip_call_conf_clear(struct sip_call_conf *cc)
+{
+	free(cc->from_user);
+	free(cc->from_domain);
+	cc->from_user = cc->from_domain = NULL;
+}
+
+void sip_call_conf_copy(struct sip_call_conf *dst, const struct sip_call_conf *src)
+{
+	*dst = *src;
+	dst->from_user = src->from_user ? ly_strdup(src->from_user) : NULL;
+	dst->from_domain = src->from_domain ? ly_strdup(src->from_domain) : NULL;
+}
+
 /* ---- ACLs ---- */
 
 /* "10.0.0.0/8", "10.0.0.0/255.0.0.0", "::1", "fe80::/10". */
@@ -290,13 +381,25 @@ static int read_general(const struct ly_cfg_section *s, struct sip_general *g, c
 				rc = bad_var(err, errlen, v, "expected a list of sha256 and md5");
 		} else if (ly_strcaseeq(v->name, "useragent")) {
 			replace_str(&g->useragent, v->value);
-		} else {
+		} else if (ly_strcaseeq(v->name, "timer_t1")) {
+			/* Asterisk's floor: shorter than 100 ms floods a slow peer */
+			rc = parse_uint(v, 100, 10000, &g->timer_t1, err, errlen);
+		} else if (ly_strcaseeq(v->name, "timer_t2")) {
+			rc = parse_uint(v, 100, 60000, &g->timer_t2, err, errlen);
+		} else if (ly_strcaseeq(v->name, "timer_t4")) {
+			rc = parse_uint(v, 100, 60000, &g->timer_t4, err, errlen);
+		} else if ((rc = timers_var(v, &g->timers, err, errlen)) == ENOENT) {
 			rc = bad_var(err, errlen, v, "unknown option in [general]");
 		}
 	}
 	if (!rc && (g->min_expiry > g->default_expiry || g->default_expiry > g->max_expiry))
 		rc = bad(err, errlen, s->file, s->line, "[general]", NULL,
 			 "expiries must satisfy min_expiry <= default_expiry <= max_expiry");
+	/* §17.1.1.2: retransmissions double "up to T2"; T2 below T1 means nothing */
+	if (!rc && g->timer_t2 < g->timer_t1)
+		rc = bad(err, errlen, s->file, s->line, "[general]", NULL, "timer_t2 must not be below timer_t1");
+	if (!rc)
+		rc = check_timers(&g->timers, s->file, s->line, "[general]", err, errlen);
 	return rc;
 }
 
@@ -358,6 +461,7 @@ static int endpoint_var(const struct ly_cfg_var *v, struct sip_endpoint_conf *e,
 			size_t errlen)
 {
 	const char *n = v->name;
+	int rc;
 
 	if (ly_strcaseeq(n, "type"))
 		return 0;
@@ -393,6 +497,8 @@ static int endpoint_var(const struct ly_cfg_var *v, struct sip_endpoint_conf *e,
 			return bad_var(err, errlen, v, "expected a list of sha256 and md5");
 		return 0;
 	}
+	if ((rc = call_var(v, &e->call, err, errlen)) != ENOENT)
+		return rc;
 	if (ly_strcaseeq(n, "dtmfmode") || ly_strcaseeq(n, "dtmf_mode")) {
 		static const char *const modes[] = { "rfc4733", "inband", "info", "auto" };
 
@@ -426,6 +532,7 @@ static int read_endpoint(const struct ly_cfg_section *s, struct sip_conf *c, cha
 	e->max_contacts = 1;
 	e->auth_algos = c->gen.auth_algos;
 	e->allow = strv_from_csv(DEFAULT_ALLOW);
+	e->call.timers = c->gen.timers;
 	e->next = c->endpoints;
 	c->endpoints = e;
 	for (const struct ly_cfg_var *v = s->vars; v && !rc; v = v->next)
@@ -437,6 +544,8 @@ static int read_endpoint(const struct ly_cfg_section *s, struct sip_conf *c, cha
 			   "endpoint needs secret= (or secret=auto to generate one)");
 	if (!e->context)
 		return bad(err, errlen, s->file, s->line, s->name, NULL, "endpoint needs context=");
+	if (check_timers(&e->call.timers, s->file, s->line, s->name, err, errlen))
+		return EINVAL;
 	if (e->transport && !sip_conf_transport(c, e->transport))
 		return bad(err, errlen, s->file, s->line, s->name, e->transport, "no such transport");
 	for (const char *p = e->name; *p; p++)
@@ -450,6 +559,7 @@ static int read_endpoint(const struct ly_cfg_section *s, struct sip_conf *c, cha
 static int trunk_var(const struct ly_cfg_var *v, struct sip_trunk_conf *t, char *err, size_t errlen)
 {
 	const char *n = v->name;
+	int rc;
 
 	if (ly_strcaseeq(n, "type"))
 		return 0;
@@ -470,6 +580,8 @@ static int trunk_var(const struct ly_cfg_var *v, struct sip_trunk_conf *t, char 
 		return parse_bool(v, &t->do_register, err, errlen);
 	if (ly_strcaseeq(n, "expiry"))
 		return parse_uint(v, 60, 86400, &t->expiry, err, errlen);
+	if ((rc = call_var(v, &t->call, err, errlen)) != ENOENT)
+		return rc;
 	return bad_var(err, errlen, v, "unknown trunk option");
 }
 
@@ -482,6 +594,7 @@ static int read_trunk(const struct ly_cfg_section *s, struct sip_conf *c, char *
 	t->file = s->file;
 	t->line = s->line;
 	t->expiry = 3600;
+	t->call.timers = c->gen.timers;
 	t->next = c->trunks;
 	c->trunks = t;
 	if (sip_conf_endpoint(c, s->name))
@@ -494,6 +607,8 @@ static int read_trunk(const struct ly_cfg_section *s, struct sip_conf *c, char *
 		return bad(err, errlen, s->file, s->line, s->name, NULL, "trunk needs host=");
 	if (!t->context)
 		return bad(err, errlen, s->file, s->line, s->name, NULL, "trunk needs context=");
+	if (check_timers(&t->call.timers, s->file, s->line, s->name, err, errlen))
+		return EINVAL;
 	if (t->do_register && (!t->username || !t->secret))
 		return bad(err, errlen, s->file, s->line, s->name, NULL,
 			   "register=yes needs username= and secret=");
@@ -600,6 +715,11 @@ int sip_conf_from_config(struct ly_config *cfg, struct sip_conf **out, char *err
 		 * many desk phones are the same (see README.md). */
 		.auth_algos = SIP_AUTH_MD5,
 		.useragent = ly_strdup("Lyre"),
+		.timer_t1 = 500,	/* RFC 3261 §17.1.1.1 */
+		.timer_t2 = 4000,
+		.timer_t4 = 5000,
+		/* pjsip's defaults */
+		.timers = { SIP_TIMERS_YES, 1800, MIN_SE_FLOOR },
 	};
 	rc = read_sections(cfg, c, err, errlen);
 	if (!rc) {
@@ -645,6 +765,7 @@ void sip_conf_free(struct sip_conf *c)
 		c->endpoints = e->next;
 		free(e->name), free(e->secret), free(e->context), free(e->callerid), free(e->transport);
 		strv_free(e->allow);
+		sip_call_conf_clear(&e->call);
 		free(e->acl.rules);
 		free(e);
 	}
@@ -654,6 +775,7 @@ void sip_conf_free(struct sip_conf *c)
 		c->trunks = t->next;
 		free(t->name), free(t->host), free(t->username), free(t->secret), free(t->context);
 		free(t->transport);
+		sip_call_conf_clear(&t->call);
 		free(t);
 	}
 	free(c->gen.realm);

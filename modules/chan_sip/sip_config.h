@@ -3,7 +3,8 @@
  * and trunks, one section per thing, as res_pjsip's pjsip.conf does:
  *
  *   [general]   realm, default_expiry, min_expiry, max_expiry, auth_algorithms,
- *               useragent
+ *               useragent, timer_t1, timer_t2, timer_t4, and the defaults of
+ *               timers, timers_sess_expires, timers_min_se
  *   [udp]       type=transport protocol=udp|tcp|tls bind=127.0.0.1:5060
  *               (tls: cert_file, priv_key_file, ca_file)
  *   [100]       type=endpoint secret=...|auto context=... (see sip_endpoint_conf)
@@ -22,6 +23,7 @@
 
 #include <lyre/config.h>
 
+#include "sip_dialog.h"
 #include "sip_hdr.h"
 
 /* One permit/deny rule: an address and a prefix length. */
@@ -58,6 +60,23 @@ struct sip_tp_conf {
 	int line;
 };
 
+/*
+ * What an endpoint and a trunk both set about their calls, with the names
+ * of Asterisk's pjsip.conf (see README.md):
+ *   from_user, from_domain   the From of requests we send them (and the
+ *                            AOR of a trunk's REGISTER)
+ *   trust_id_inbound         believe their P-Asserted-Identity / Remote-
+ *                            Party-ID and Privacy (RFC 3325 §9.1)
+ *   trust_id_outbound        send them a caller id that is restricted
+ *   send_pai                 add P-Asserted-Identity to our INVITEs
+ *   timers, timers_sess_expires, timers_min_se   RFC 4028 policy
+ */
+struct sip_call_conf {
+	char *from_user, *from_domain;	/* NULL: not set */
+	bool trust_id_inbound, trust_id_outbound, send_pai;
+	struct sip_dialog_timers timers;
+};
+
 struct sip_endpoint_conf {
 	struct sip_endpoint_conf *next;
 	char *name;		/* the AOR and the digest username */
@@ -74,6 +93,7 @@ struct sip_endpoint_conf {
 	unsigned qualify;	/* seconds between OPTIONS pings, 0 = off */
 	unsigned auth_algos;	/* SIP_AUTH_* set */
 	struct sip_acl acl;
+	struct sip_call_conf call;
 	const char *file;
 	int line;
 };
@@ -90,6 +110,7 @@ struct sip_trunk_conf {
 	char *context;
 	char *transport;
 	enum sip_proto proto;
+	struct sip_call_conf call;
 	const char *file;
 	int line;
 };
@@ -99,6 +120,10 @@ struct sip_general {
 	unsigned default_expiry, min_expiry, max_expiry;
 	unsigned auth_algos;
 	char *useragent;
+	/* RFC 3261 §17 T1, T2, T4 in ms for the transaction layer (applied
+	 * when chan_sip loads; a reload keeps the running values) */
+	unsigned timer_t1, timer_t2, timer_t4;
+	struct sip_dialog_timers timers;	/* endpoints' and trunks' default */
 };
 
 struct sip_conf {
@@ -111,6 +136,10 @@ struct sip_conf {
 	struct sip_endpoint_conf **by_name;
 	size_t n_by_name;
 };
+
+/* A copy of src that outlives a reload (free with sip_call_conf_clear). */
+void sip_call_conf_copy(struct sip_call_conf *dst, const struct sip_call_conf *src);
+void sip_call_conf_clear(struct sip_call_conf *cc);
 
 /* Read confdir/filename.  ENOENT when there is none; EINVAL (err says
  * file:line) for a broken one. */

@@ -175,6 +175,7 @@ struct sip_dialog *dlg_alloc(struct sip_dialog_table *dt, const struct sip_dialo
 	d->refs = 1;		/* the table's, while live */
 	d->dt = dt;
 	d->in_table = true;
+	dlg_table_timers(dt, &d->timers);
 	user_take(d, user, arg);
 	sip_make_token(tok, 16);
 	sdp_owner_init(&d->sdp_owner, strtoull(tok, NULL, 16) >> 2);
@@ -198,6 +199,7 @@ static void dlg_free(struct sip_dialog *d)
 	free(d->local_contact);
 	free(d->sentby);
 	free(d->remote_target);
+	free(d->end_reason);
 	for (size_t i = 0; i < d->nroutes; i++)
 		free(d->routes[i]);
 	free(d->routes);
@@ -279,6 +281,13 @@ const char *sip_dialog_end_name(enum sip_dialog_end why)
 		[SIP_DIALOG_END_SHUTDOWN] = "shutdown",
 	};
 	return (size_t)why < LY_ARRAY_LEN(names) ? names[why] : "?";
+}
+
+const char *sip_timers_mode_name(enum sip_timers_mode m)
+{
+	static const char *const names[] = { "yes", "no", "required", "always" };
+
+	return (size_t)m < LY_ARRAY_LEN(names) ? names[m] : "?";
 }
 
 const char *sip_dialog_state_name(enum sip_dialog_state s)
@@ -410,7 +419,8 @@ void dlg_add_common(struct sip_dialog *d, struct sip_msg *m, bool request)
 
 	if (dlg_is_target_refresh(meth)) {
 		sip_msg_hdr_set(m, "Allow", ALLOWED);
-		sip_msg_hdr_set(m, "Supported", "timer");
+		if (d->timers.mode != SIP_TIMERS_NO)
+			sip_msg_hdr_set(m, "Supported", "timer");
 		sip_msg_hdr_remove_all(m, "Contact");
 		sip_msg_hdr_addf(m, "Contact", "<%s>", d->local_contact);
 	}

@@ -65,6 +65,28 @@ enum sip_dialog_end {
 };
 const char *sip_dialog_end_name(enum sip_dialog_end why);
 
+/*
+ * Session timer policy (RFC 4028), with the meanings of pjsip's `timers`:
+ *   YES       offer timers (Supported: timer, Session-Expires in our
+ *             INVITE); as UAS use them when the INVITE asks for them
+ *   NO        neither offer nor use them; an INVITE that requires them
+ *             gets 420 (Unsupported: timer)
+ *   REQUIRED  as YES, and our INVITE says Require: timer; an INVITE whose
+ *             sender does not support timers gets 421 (RFC 4028 §9)
+ *   ALWAYS    as YES, and as UAS use them even when the INVITE did not
+ *             ask, refreshing ourselves (pjsip's "always"/"forced")
+ * A table made without a policy keeps the layer's historic behaviour:
+ * ALWAYS with the table's session_expires and min_se.
+ */
+enum sip_timers_mode { SIP_TIMERS_YES, SIP_TIMERS_NO, SIP_TIMERS_REQUIRED, SIP_TIMERS_ALWAYS };
+const char *sip_timers_mode_name(enum sip_timers_mode m);
+
+struct sip_dialog_timers {
+	enum sip_timers_mode mode;
+	unsigned session_expires;	/* s we ask for, and grant when asked nothing */
+	unsigned min_se;		/* s, never below 90 (RFC 4028 §4) */
+};
+
 struct sip_dialog_config {
 	unsigned session_expires;	/* s we ask for / grant, default 1800; 0: no timer unless asked */
 	unsigned min_se;		/* s, our Min-SE, default 90 (RFC 4028 §5 floor) */
@@ -164,6 +186,7 @@ struct sip_dialog_invite_params {
 	const char *content_type;	/* the offer, or NULL for an INVITE without SDP */
 	const void *body;
 	size_t body_len;
+	const struct sip_dialog_timers *timers;	/* NULL: the table's (ALWAYS) */
 };
 
 /*
@@ -204,6 +227,12 @@ int sip_dialog_cancel(struct sip_dialog *d);
 int sip_dialog_uas_new(struct sip_dialog_table *dt, struct sip_txn *st, struct sip_msg *req,
 		       const struct sip_dialog_party *local, const struct sip_dialog_user *user,
 		       void *arg, struct sip_dialog **out);
+/* The same with a session timer policy (NULL: the table's).  Besides
+ * the 422, the dialog may answer 420 or 421 (timers=no / required) and
+ * return EPROTO. */
+int sip_dialog_uas_new_timers(struct sip_dialog_table *dt, struct sip_txn *st, struct sip_msg *req,
+			      const struct sip_dialog_party *local, const struct sip_dialog_timers *timers,
+			      const struct sip_dialog_user *user, void *arg, struct sip_dialog **out);
 
 /*
  * A response to st's request within d: To tag, and for the initial INVITE
@@ -249,6 +278,10 @@ int sip_dialog_info(struct sip_dialog *d, const char *content_type, const void *
  * not answered.  The dialog ends at once (`terminated`, SIP_DIALOG_END_LOCAL).
  */
 int sip_dialog_end(struct sip_dialog *d);
+/* A Reason header value (RFC 3326) for the BYE or CANCEL that ends d
+ * (sip_dialog_end, or a CANCEL still waiting for a provisional); NULL
+ * clears it.  Copied. */
+void sip_dialog_set_end_reason(struct sip_dialog *d, const char *reason);
 
 /* Send every request of the dialog to dst instead of the route set's
  * next hop (an outbound proxy, or a phone behind NAT: Asterisk's

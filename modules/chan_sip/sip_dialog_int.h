@@ -19,6 +19,7 @@ struct dlg_invite {
 	bool provisional;		/* a 1xx arrived: CANCEL may go (§9.1) */
 	bool cancelled;			/* CANCEL wanted (sent once provisional) */
 	bool cancel_sent;
+	char *cancel_reason;		/* Reason header of the CANCEL (RFC 3326), or NULL */
 	bool answered;			/* the first 2xx arrived */
 	bool done;			/* final response or timeout handled */
 	unsigned retries;		/* 422 / resend count */
@@ -71,6 +72,8 @@ struct sip_dialog {
 	uint64_t se_timer;
 	uint64_t se_start;		/* clock when the interval last started */
 	unsigned se_min_seen;		/* largest Min-SE of a 422 on this dialog (§7.4) */
+	struct sip_dialog_timers timers;	/* the policy: the table's or the user's */
+	char *end_reason;		/* Reason of our BYE/CANCEL (RFC 3326), or NULL */
 
 	/* SDP: the last body we sent with an offer or answer, resent by a
 	 * refreshing re-INVITE; our o= line; our last offer */
@@ -122,7 +125,8 @@ extern const struct sip_txn_user dlg_server_user;
 /* sip_dialog_timer.c: RFC 4028 */
 void dlg_se_add_request(struct sip_dialog *d, struct sip_msg *req, bool refresh);
 void dlg_se_from_response(struct sip_dialog *d, const struct sip_msg *resp);
-int dlg_se_check_request(struct sip_dialog_table *dt, const struct sip_msg *req, struct sip_txn *st);
+int dlg_se_check_request(const struct sip_dialog_timers *t, const struct sip_msg *req, struct sip_txn *st);
+void dlg_table_timers(const struct sip_dialog_table *dt, struct sip_dialog_timers *out);
 void dlg_se_add_response(struct sip_dialog *d, struct sip_msg *resp, const struct sip_msg *req);
 void dlg_se_start(struct sip_dialog *d, unsigned interval, bool we_refresh);
 void dlg_se_stop(struct sip_dialog *d);

@@ -259,7 +259,26 @@ int sip_dialog_info(struct sip_dialog *d, const char *ct, const void *body, size
 
 int dlg_send_bye(struct sip_dialog *d)
 {
-	return send_with_body(d, "BYE", NULL, NULL, 0);
+	struct sip_msg *req;
+	int err;
+
+	if (!d->end_reason)
+		return send_with_body(d, "BYE", NULL, NULL, 0);
+	if (d->state == SIP_DIALOG_TERMINATED)
+		return ESRCH;
+	req = sip_dialog_request_new(d, "BYE");
+	if (!req)
+		return EHOSTUNREACH;
+	sip_msg_hdr_add(req, "Reason", d->end_reason);	/* RFC 3326 §2 */
+	err = sip_dialog_request_send(d, req);
+	sip_msg_unref(req);
+	return err;
+}
+
+void sip_dialog_set_end_reason(struct sip_dialog *d, const char *reason)
+{
+	free(d->end_reason);
+	d->end_reason = reason ? ly_strdup(reason) : NULL;
 }
 
 /* §13.2.2.4: the ACK of a 2xx is a request of its own with the INVITE's

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -47,16 +48,27 @@ static char refresher_of(const char *params)
 	return strncasecmp(v.s, "uas", 3) == 0 ? 's' : 0;
 }
 
-static bool supports_timer(const struct sip_msg *m)
+static bool lists_timer(const struct sip_msg *m, const char *header)
 {
 	struct sip_value_iter it;
 	struct sip_str v;
 
-	sip_value_iter_init(&it, m, "Supported");
+	sip_value_iter_init(&it, m, header);
 	while (sip_value_next(&it, &v))
 		if (v.len == 5 && strncasecmp(v.s, "timer", 5) == 0)
 			return true;
 	return false;
+}
+
+static bool supports_timer(const struct sip_msg *m)
+{
+	return lists_timer(m, "Supported") || lists_timer(m, "Require");
+}
+
+/* A table's own policy: what the layer did before policies existed. */
+void dlg_table_timers(const struct sip_dialog_table *dt, struct sip_dialog_timers *out)
+{
+	*out = (struct sip_dialog_timers){ SIP_TIMERS_ALWAYS, dt->cfg.session_expires, dt->cfg.min_se };
 }
 
 /* RFC 4028 §7.1/§7.4: a request of ours carries our interval and, for a
@@ -64,11 +76,13 @@ static bool supports_timer(const struct sip_msg *m)
  * Min-SE is the largest a 422 on the dialog asked for, never below ours. */
 void dlg_se_add_request(struct sip_dialog *d, struct sip_msg *req, bool refresh)
 {
-	unsigned interval = d->se_interval ? d->se_interval : d->dt->cfg.session_expires;
-	unsigned min_se = d->se_min_seen > d->dt->cfg.min_se ? d->se_min_seen : d->dt->cfg.min_se;
+	unsigned interval = d->se_interval ? d->se_interval : d->timers.session_expires;
+	unsigned min_se = d->se_min_seen > d->timers.min_se ? d->se_min_seen : d->timers.min_se;
 
-	if (!interval)
+	if (!interval || d->timers.mode == SIP_TIMERS_NO)
 		return;
+	if (d->timers.mode == SIP_TIMERS_REQUIRED)
+		sip_msg_hdr_set(req, "Require", "timer");
 	if (refresh && d->se_interval)
 		sip_msg_hdr_addf(req, "Session-Expires", "%u;refresher=%s", interval,
 				 d->se_we_refresh ? "uac" : "uas");
@@ -78,18 +92,42 @@ void dlg_se_add_request(struct sip_dialog *d, struct sip_msg *req, bool refresh)
 	sip_msg_hdr_addf(req, "Min-SE", "%u", min_se);
 }
 
-/* RFC 4028 §8.1: an interval below our minimum gets 422 with our Min-SE. */
-int dlg_se_check_request(struct sip_dialog_table *dt, const struct sip_msg *req, struct sip_txn *st)
+/* Refuse req with code and one header. */
+static void refuse(struct sip_txn *st, const struct sip_msg *req, int code, const char *name,
+		   const char *value)
 {
-	unsigned se = header_seconds(req, "Session-Expires", NULL);
-	struct sip_msg *resp;
+	struct sip_msg *resp = sip_msg_new_response(req, code, NULL, NULL);
 
-	if (!se || se >= dt->cfg.min_se)
-		return 0;
-	resp = sip_msg_new_response(req, 422, NULL, NULL);
-	sip_msg_hdr_addf(resp, "Min-SE", "%u", dt->cfg.min_se);
+	sip_msg_hdr_add(resp, name, value);
 	sip_txn_respond(st, resp);
 	sip_msg_unref(resp);
+}
+
+/*
+ * A request that starts or refreshes a session, against our policy:
+ * timers=no and the peer requires them, 420 (RFC 3261 §8.2.2.3); timers=
+ * required and the peer does not support them, 421 (RFC 4028 §9); an
+ * interval below our minimum, 422 with our Min-SE (§8.1).
+ */
+int dlg_se_check_request(const struct sip_dialog_timers *t, const struct sip_msg *req, struct sip_txn *st)
+{
+	unsigned se = header_seconds(req, "Session-Expires", NULL);
+	char min[16];
+
+	if (t->mode == SIP_TIMERS_NO) {
+		if (!lists_timer(req, "Require"))
+			return 0;
+		refuse(st, req, 420, "Unsupported", "timer");
+		return EPROTO;
+	}
+	if (t->mode == SIP_TIMERS_REQUIRED && !supports_timer(req)) {
+		refuse(st, req, 421, "Require", "timer");
+		return EPROTO;
+	}
+	if (!se || se >= t->min_se)
+		return 0;
+	snprintf(min, sizeof(min), "%u", t->min_se);
+	refuse(st, req, 422, "Min-SE", min);
 	return ERANGE;
 }
 
@@ -106,8 +144,16 @@ void dlg_se_add_response(struct sip_dialog *d, struct sip_msg *resp, const struc
 	bool supported = supports_timer(req);
 	char who;
 
-	if (!se && d->dt->cfg.session_expires)
-		se = d->dt->cfg.session_expires > min ? d->dt->cfg.session_expires : min;
+	if (d->timers.mode == SIP_TIMERS_NO)
+		return;
+	/* pjsip's "yes": no Session-Expires asked for, no session timer */
+	if (!se && d->timers.mode == SIP_TIMERS_YES) {
+		dlg_se_stop(d);
+		d->se_interval = 0;
+		return;
+	}
+	if (!se && d->timers.session_expires)
+		se = d->timers.session_expires > min ? d->timers.session_expires : min;
 	if (!se)
 		return;
 	who = supported ? refresher_of(params) : 's';

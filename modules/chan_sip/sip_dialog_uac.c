@@ -31,6 +31,7 @@ void dlg_invite_unref(struct dlg_invite *inv)
 	for (size_t i = 0; i < inv->nforks; i++)
 		sip_dialog_unref(inv->forks[i]);
 	free(inv->forks);
+	free(inv->cancel_reason);
 	free(inv);
 }
 
@@ -94,7 +95,9 @@ int sip_dialog_uac_new(struct sip_dialog_table *dt, const struct sip_dialog_invi
 	d->sentby = ly_strdup(p->local->sentby);
 	d->remote_target = ly_strdup(p->ruri);
 	d->local_cseq = 1;
-	d->se_interval = dt->cfg.session_expires;
+	if (p->timers)
+		d->timers = *p->timers;
+	d->se_interval = d->timers.mode == SIP_TIMERS_NO ? 0 : d->timers.session_expires;
 	inv = ly_calloc(1, sizeof(*inv));
 	inv->refs = 1;		/* d->inv's */
 	inv->origin = sip_dialog_ref(d);
@@ -189,6 +192,8 @@ static int send_cancel(struct dlg_invite *inv)
 
 	if (!cancel)
 		return EINVAL;
+	if (inv->cancel_reason)
+		sip_msg_hdr_add(cancel, "Reason", inv->cancel_reason);	/* RFC 3326 */
 	err = sip_txn_client_start(inv->origin->dt->txns, cancel, sip_txn_dest(inv->ct), NULL, NULL, NULL);
 	sip_msg_unref(cancel);
 	inv->cancel_sent = err == 0;
@@ -202,6 +207,8 @@ int sip_dialog_cancel(struct sip_dialog *d)
 	if (!inv || !inv->ct || inv->done || inv->answered)
 		return EALREADY;
 	inv->cancelled = true;
+	if (d->end_reason && !inv->cancel_reason)
+		inv->cancel_reason = ly_strdup(d->end_reason);
 	if (!inv->provisional || inv->cancel_sent)
 		return 0;	/* §9.1: wait for a provisional response */
 	return send_cancel(inv);
@@ -227,6 +234,7 @@ static struct sip_dialog *fork_dialog(struct dlg_invite *inv)
 	d->local_cseq = o->local_cseq;
 	d->se_interval = o->se_interval;
 	d->se_min_seen = o->se_min_seen;
+	d->timers = o->timers;
 	d->sdp_owner = o->sdp_owner;
 	if (o->local_sdp)
 		dlg_keep_body(d, inv->req);

@@ -14,16 +14,30 @@ int sip_dialog_uas_new(struct sip_dialog_table *dt, struct sip_txn *st, struct s
 		       const struct sip_dialog_party *local, const struct sip_dialog_user *user,
 		       void *arg, struct sip_dialog **out)
 {
+	return sip_dialog_uas_new_timers(dt, st, req, local, NULL, user, arg, out);
+}
+
+int sip_dialog_uas_new_timers(struct sip_dialog_table *dt, struct sip_txn *st, struct sip_msg *req,
+			      const struct sip_dialog_party *local, const struct sip_dialog_timers *timers,
+			      const struct sip_dialog_user *user, void *arg, struct sip_dialog **out)
+{
+	struct sip_dialog_timers t;
 	struct sip_dialog *d;
 	char tok[24];
+	int err;
 
 	if (!req->from.tag || !req->contacts || req->to.tag) {
 		sip_txn_reply(st, 400, req->contacts ? "Bad Request (no From tag)" : "Missing Contact", NULL);
 		return EINVAL;
 	}
-	if (dlg_se_check_request(dt, req, st) != 0)
-		return ERANGE;
+	if (timers)
+		t = *timers;
+	else
+		dlg_table_timers(dt, &t);
+	if ((err = dlg_se_check_request(&t, req, st)) != 0)
+		return err;
 	d = dlg_alloc(dt, NULL, NULL);
+	d->timers = t;
 	d->state = SIP_DIALOG_EARLY;
 	d->call_id = ly_strdup(req->call_id);
 	sip_make_token(tok, 16);
@@ -180,7 +194,7 @@ static bool refused_for_glare(struct sip_dialog *d, struct sip_txn *st, const st
 
 static void refresh_request(struct sip_dialog *d, struct sip_txn *st, struct sip_msg *req)
 {
-	if (refused_for_glare(d, st, req) || dlg_se_check_request(d->dt, req, st) != 0)
+	if (refused_for_glare(d, st, req) || dlg_se_check_request(&d->timers, req, st) != 0)
 		return;
 	dlg_set_target(d, req);	/* §12.2.2: target refresh */
 	dlg_note_allow(d, req);

@@ -15,6 +15,7 @@ struct outreg {
 	struct sip_outreg *mgr;
 	/* a copy of the trunk's settings: the configuration may be swapped */
 	char *name, *host, *username, *secret, *transport;
+	char *aor_user, *aor_domain;	/* from_user / from_domain, or NULL */
 	enum sip_proto proto;
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
@@ -97,8 +98,12 @@ static struct sip_msg *make_register(struct outreg *r, const struct sip_transpor
 	sip_make_branch(branch, 24);
 	sip_msg_hdr_addf(req, "Via", "SIP/2.0/%s %s;branch=%s;rport", sip_proto_name(r->proto), sentby, branch);
 	sip_msg_hdr_add(req, "Max-Forwards", "70");
-	sip_msg_hdr_addf(req, "From", "<sip:%s@%s>;tag=%s", r->username, r->host, r->from_tag);
-	sip_msg_hdr_addf(req, "To", "<sip:%s@%s>", r->username, r->host);
+	/* the AOR: from_user@from_domain where set, as chan_sip's
+	 * register => fromuser@fromdomain (pjsip's client_uri) */
+	sip_msg_hdr_addf(req, "From", "<sip:%s@%s>;tag=%s", r->aor_user ? r->aor_user : r->username,
+			 r->aor_domain ? r->aor_domain : r->host, r->from_tag);
+	sip_msg_hdr_addf(req, "To", "<sip:%s@%s>", r->aor_user ? r->aor_user : r->username,
+			 r->aor_domain ? r->aor_domain : r->host);
 	sip_msg_hdr_add(req, "Call-ID", r->call_id);
 	sip_msg_hdr_addf(req, "CSeq", "%u REGISTER", ++r->cseq);
 	sip_msg_hdr_addf(req, "Contact", "<%s>", r->contact);
@@ -316,7 +321,8 @@ static bool same_trunk(const struct outreg *r, const struct sip_trunk_conf *t)
 	const char *user = t->username ? t->username : t->name;
 
 	return !strcmp(r->host, t->host) && r->conf_expiry == t->expiry && !strcmp(r->username, user) && str_same(r->secret, t->secret) &&
-	       str_same(r->transport, t->transport) && r->proto == t->proto && r->addr_len == t->addr_len &&
+	       str_same(r->transport, t->transport) && str_same(r->aor_user, t->call.from_user) &&
+	       str_same(r->aor_domain, t->call.from_domain) && r->proto == t->proto && r->addr_len == t->addr_len &&
 	       !memcmp(&r->addr, &t->addr, t->addr_len);
 }
 
@@ -327,6 +333,7 @@ static void outreg_free(struct outreg *r)
 	drop_txn(r);
 	sip_auth_client_clear(&r->auth);
 	free(r->name), free(r->host), free(r->username), free(r->secret), free(r->transport);
+	free(r->aor_user), free(r->aor_domain);
 	free(r);
 }
 
@@ -357,6 +364,8 @@ static struct outreg *outreg_new(struct sip_outreg *o, const struct sip_trunk_co
 	r->username = ly_strdup(t->username ? t->username : t->name);
 	r->secret = t->secret ? ly_strdup(t->secret) : NULL;
 	r->transport = t->transport ? ly_strdup(t->transport) : NULL;
+	r->aor_user = t->call.from_user ? ly_strdup(t->call.from_user) : NULL;
+	r->aor_domain = t->call.from_domain ? ly_strdup(t->call.from_domain) : NULL;
 	r->proto = t->proto;
 	memcpy(&r->addr, &t->addr, t->addr_len);
 	r->addr_len = t->addr_len;

@@ -3,7 +3,9 @@
  * (`[itsp] type=trunk ... register=yes`), RFC 3261 §10.2.
  *
  * Each trunk with register=yes keeps one registration with its host: a
- * REGISTER of <sip:username@host> binding <sip:username@our-sent-by>,
+ * REGISTER of <sip:username@host> (from_user and from_domain replace the
+ * user and host of that AOR in From and To) binding
+ * <sip:username@our-sent-by>,
  * asking for the trunk's `expiry`.  The client side of sip_auth answers a
  * 401/407; a 423 raises the expiry to the Min-Expires asked for and tries
  * again (§10.2.8).  A registration is refreshed before the expiry the

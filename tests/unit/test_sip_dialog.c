@@ -29,6 +29,7 @@ struct ua {
 	const struct sip_dialog_user *dlg_user;	/* for dialogs bob makes (default: user) */
 	int answer;			/* what bob answers a new INVITE with */
 	bool challenge;			/* bob: 401 to an INVITE without Authorization */
+	const struct sip_dialog_timers *timers;	/* session timer policy (NULL: the table's) */
 	int terminated, answered, failed, acks, requests, progress, responses;
 	enum sip_dialog_end why;
 	int term_status;		/* status of the last `terminated` */
@@ -375,7 +376,8 @@ static void on_request(struct sip_txn *st, struct sip_msg *req, void *arg)
 		sip_msg_unref(resp);
 		return;
 	}
-	if (sip_dialog_uas_new(u->dt, st, req, &bob_party, u->dlg_user ? u->dlg_user : &user, u, &d) != 0)
+	if (sip_dialog_uas_new_timers(u->dt, st, req, &bob_party, u->timers, u->dlg_user ? u->dlg_user : &user, u,
+				      &d) != 0)
 		return;
 	sip_dialog_unref(u->d);
 	u->d = d;
@@ -451,6 +453,7 @@ static void prepare_call(void)
 	};
 
 	p.dst.proto = SIP_PROTO_UDP;
+	p.timers = ua[0].timers;
 	CHECK_INT(sip_dialog_uac_new(ua[0].dt, &p, &user, &ua[0], &ua[0].d), 0);
 }
 
@@ -1170,6 +1173,100 @@ static void test_late_2xx_after_user_gone(void)
 	teardown();
 }
 
+/* pjsip's `timers` (sip_dialog.h): what each side's policy puts in the
+ * INVITE and what the answerer does with it. */
+static const struct sip_dialog_timers timers_no = { SIP_TIMERS_NO, 1800, 90 };
+static const struct sip_dialog_timers timers_yes = { SIP_TIMERS_YES, 600, 90 };
+static const struct sip_dialog_timers timers_required = { SIP_TIMERS_REQUIRED, 1800, 90 };
+
+static void test_timers_no_and_required(void)
+{
+	const struct sent *s;
+
+	/* no: the INVITE says nothing of timers; the peer (historic table
+	 * policy, "always") still keeps one and refreshes itself */
+	setup(NULL);
+	ua[0].timers = &timers_no;
+	call();
+	s = sent_req(0, "INVITE", 0);
+	CHECK(s && !hdr(s, "Session-Expires") && !hdr(s, "Min-SE") && !hdr(s, "Supported"));
+	CHECK_INT(ua[0].answered, 1);
+	teardown();
+
+	/* required toward no: Require: timer, refused with 420 */
+	setup(NULL);
+	ua[0].timers = &timers_required;
+	ua[1].timers = &timers_no;
+	call();
+	s = sent_req(0, "INVITE", 0);
+	CHECK_STR(hdr(s, "Require"), "timer");
+	CHECK_INT(sent_status[1][420], 1);
+	CHECK_INT(ua[0].last_status, 420);
+	CHECK_INT(ua[0].answered, 0);
+	teardown();
+
+	/* no toward required: the caller does not support timers, 421 (RFC 4028 §9) */
+	setup(NULL);
+	ua[0].timers = &timers_no;
+	ua[1].timers = &timers_required;
+	call();
+	CHECK_INT(sent_status[1][421], 1);
+	CHECK_INT(ua[0].last_status, 421);
+	teardown();
+}
+
+static void test_timers_yes(void)
+{
+	const struct sent *s;
+
+	/* yes toward yes: the caller's interval is used by both */
+	setup(NULL);
+	ua[0].timers = &timers_yes;
+	ua[1].timers = &timers_yes;
+	call();
+	s = sent_req(0, "INVITE", 0);
+	CHECK_STR(hdr(s, "Session-Expires"), "600");
+	CHECK_INT(ua[0].answered, 1);
+	CHECK_INT(sip_dialog_session_interval(ua[0].d, NULL), 600);
+	CHECK_INT(sip_dialog_session_interval(ua[1].d, NULL), 600);
+	teardown();
+
+	/* yes, asked nothing: no session timer (pjsip), unlike "always" */
+	setup(NULL);
+	ua[0].timers = &timers_no;
+	ua[1].timers = &timers_yes;
+	call();
+	CHECK_INT(ua[0].answered, 1);
+	CHECK_INT(sip_dialog_session_interval(ua[0].d, NULL), 0);
+	CHECK_INT(sip_dialog_session_interval(ua[1].d, NULL), 0);
+	teardown();
+}
+
+/* RFC 3326: the Reason set before ending goes on the BYE and the CANCEL. */
+static void test_end_reason(void)
+{
+	const struct sent *s;
+
+	setup(NULL);
+	call();
+	sip_dialog_set_end_reason(ua[0].d, "Q.850;cause=17");
+	CHECK_INT(sip_dialog_end(ua[0].d), 0);
+	pump();
+	s = sent_req(0, "BYE", 0);
+	CHECK_STR(hdr(s, "Reason"), "Q.850;cause=17");
+	teardown();
+
+	setup(NULL);
+	ua[1].answer = 0;	/* bob rings */
+	call();
+	sip_dialog_set_end_reason(ua[0].d, "Q.850;cause=19");
+	CHECK_INT(sip_dialog_end(ua[0].d), 0);
+	pump();
+	s = sent_req(0, "CANCEL", 0);
+	CHECK_STR(hdr(s, "Reason"), "Q.850;cause=19");
+	teardown();
+}
+
 TAP_MAIN(
 	TAP(test_call_and_bye_from_caller),
 	TAP(test_bye_from_callee_and_481),
@@ -1191,5 +1288,8 @@ TAP_MAIN(
 	TAP(test_end_while_calling),
 	TAP(test_invite_resend_after_401),
 	TAP(test_2xx_ack_timeout),
-	TAP(test_late_2xx_after_user_gone)
+	TAP(test_late_2xx_after_user_gone),
+	TAP(test_timers_no_and_required),
+	TAP(test_timers_yes),
+	TAP(test_end_reason)
 )
