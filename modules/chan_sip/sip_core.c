@@ -262,27 +262,39 @@ const struct sip_endpoint_conf *sip_core_authenticate(struct sip_core *core, str
 
 /* ---- dispatch (§8.2) ---- */
 
-/* §8.2.2.3: every Require tag is unsupported by this UAS (it offers no
- * extensions yet), so any Require gets 420 listing them. */
+/* The one extension this UAS offers is RFC 4028's session timer, which the
+ * dialog layer runs for INVITE and UPDATE: a UAC may insist on it with
+ * Require: timer (§7.1), and must not get 420 for that. */
+static bool tag_supported(const struct sip_msg *req, const struct sip_str *tag)
+{
+	return tag->len == 5 && !strncasecmp(tag->s, "timer", 5) &&
+	       (req->method_id == SIP_METHOD_INVITE || req->method_id == SIP_METHOD_UPDATE);
+}
+
+/* §8.2.2.3: a Require with any tag we do not support gets 420 listing them. */
 static bool reject_require(struct sip_core *core, struct sip_txn *st, const struct sip_msg *req)
 {
 	struct sip_value_iter it;
 	struct sip_str v;
 	struct ly_buf tags;
+	bool rejected;
 
 	if (req->method_id == SIP_METHOD_ACK || req->method_id == SIP_METHOD_CANCEL)
 		return false;	/* §8.2.2.3: never for ACK or CANCEL */
 	ly_buf_init(&tags);
 	sip_value_iter_init(&it, req, "Require");
 	while (sip_value_next(&it, &v)) {
+		if (tag_supported(req, &v))
+			continue;
 		if (tags.len)
 			ly_buf_puts(&tags, ", ");
 		ly_buf_append(&tags, v.s, v.len);
 	}
-	if (tags.len)
+	rejected = tags.len > 0;
+	if (rejected)
 		sip_core_reply(core, st, 420, NULL, "Unsupported", ly_buf_str(&tags), NULL);
-	ly_buf_free(&tags);
-	return tags.len > 0;
+	ly_buf_free(&tags);	/* zeroes tags.len: the answer was kept above */
+	return rejected;
 }
 
 /* §8.2.3: a body we cannot read gets 415 with Accept. */
