@@ -388,6 +388,8 @@ static int read_general(const struct ly_cfg_section *s, struct sip_general *g, c
 			rc = parse_uint(v, 100, 60000, &g->timer_t2, err, errlen);
 		} else if (ly_strcaseeq(v->name, "timer_t4")) {
 			rc = parse_uint(v, 100, 60000, &g->timer_t4, err, errlen);
+		} else if (ly_strcaseeq(v->name, "max_transactions")) {
+			rc = parse_uint(v, 1000, 16777216, &g->max_transactions, err, errlen);
 		} else if ((rc = timers_var(v, &g->timers, err, errlen)) == ENOENT) {
 			rc = bad_var(err, errlen, v, "unknown option in [general]");
 		}
@@ -718,6 +720,10 @@ int sip_conf_from_config(struct ly_config *cfg, struct sip_conf **out, char *err
 		.timer_t1 = 500,	/* RFC 3261 §17.1.1.1 */
 		.timer_t2 = 4000,
 		.timer_t4 = 5000,
+		/* Each REGISTER with digest makes two server transactions that
+		 * linger 64*T1 = 32 s (Timer J), so 10,000 REGISTER/s keeps
+		 * 640,000 alive; a finished one keeps about 1 kB. */
+		.max_transactions = 1048576,
 		/* pjsip's defaults */
 		.timers = { SIP_TIMERS_YES, 1800, MIN_SE_FLOOR },
 	};

@@ -3,7 +3,7 @@
  * and trunks, one section per thing, as res_pjsip's pjsip.conf does:
  *
  *   [general]   realm, default_expiry, min_expiry, max_expiry, auth_algorithms,
- *               useragent, timer_t1, timer_t2, timer_t4, and the defaults of
+ *               useragent, timer_t1, timer_t2, timer_t4, max_transactions, and the defaults of
  *               timers, timers_sess_expires, timers_min_se
  *   [udp]       type=transport protocol=udp|tcp|tls bind=127.0.0.1:5060
  *               (tls: cert_file, priv_key_file, ca_file)
@@ -123,6 +123,7 @@ struct sip_general {
 	/* RFC 3261 §17 T1, T2, T4 in ms for the transaction layer (applied
 	 * when chan_sip loads; a reload keeps the running values) */
 	unsigned timer_t1, timer_t2, timer_t4;
+	unsigned max_transactions;	/* live transactions before new requests get 503 */
 	struct sip_dialog_timers timers;	/* endpoints' and trunks' default */
 };
 

@@ -608,9 +608,10 @@ int sip_core_start(struct ly_loop *loop, struct sip_conf *conf, const char *stat
 	core->conf = conf;
 	core->tpmgr = sip_tpmgr_new(loop, on_receive, core);
 	sip_tpmgr_set_conn_cb(core->tpmgr, on_conn, core);
-	/* [general] timer_t1/t2/t4; fixed for the life of the table */
+	/* [general] timer_t1/t2/t4 and max_transactions; fixed for the life of the table */
 	core->txns = sip_txn_table_new(core->sched, &(struct sip_txn_config){ .t1_ms = conf->gen.timer_t1,
-			.t2_ms = conf->gen.timer_t2, .t4_ms = conf->gen.timer_t4 }, &tp, &h);
+			.t2_ms = conf->gen.timer_t2, .t4_ms = conf->gen.timer_t4,
+			.max_transactions = conf->gen.max_transactions }, &tp, &h);
 	rc = sip_auth_server_new(NULL, &core->auth);
 	if (!rc)
 		rc = open_db(core, statedir);

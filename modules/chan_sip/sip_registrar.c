@@ -10,6 +10,7 @@
 #include "sip_endpoint.h"
 #include "sip_options.h"
 #include "sip_registrar.h"
+#include "sip_registrar_sync.h"
 #include "sip_registrar_db.h"
 
 #define AOR_BUCKETS 256
@@ -29,6 +30,7 @@ struct sip_registrar {
 	struct sip_aor_rec *buckets[AOR_BUCKETS];
 	struct sip_aor_rec *dirty;
 	uint64_t flush_timer;
+	struct sip_db_writer *writer;	/* NULL: no database, or no thread */
 	uint64_t order;
 };
 
@@ -67,26 +69,34 @@ static struct sip_aor_rec *aor_find(struct sip_registrar *reg, const char *name,
 
 /* ---- write-behind ---- */
 
-static void store_aor(struct sip_db *db, const struct sip_aor_rec *a)
+/* Copies a's bindings into the batch (the writer thread owns the copies). */
+static void batch_aor(struct sip_db_batch *batch, const struct sip_aor_rec *a)
 {
-	char source[80];
+	struct sip_db_contact *c;
+	char (*source)[80];
+	size_t n = 0, i = 0;
 
-	sip_db_aor_clear(db, a->name);
-	for (const struct sip_binding *b = a->bindings; b; b = b->next) {
-		struct sip_db_contact c = {
+	for (const struct sip_binding *b = a->bindings; b; b = b->next)
+		n++;
+	c = ly_calloc(n ? n : 1, sizeof(*c));
+	source = ly_calloc(n ? n : 1, sizeof(*source));
+	for (const struct sip_binding *b = a->bindings; b; b = b->next, i++) {
+		sip_core_src_print(&b->src, source[i], sizeof(source[i]));
+		c[i] = (struct sip_db_contact){
 			.aor = a->name, .uri = b->uri, .call_id = b->call_id, .cseq = b->cseq,
 			.expires_at = b->expires_at, .proto = sip_proto_name(b->src.proto),
-			.source = source, .user_agent = b->user_agent,
+			.source = source[i], .user_agent = b->user_agent,
 		};
-
-		sip_core_src_print(&b->src, source, sizeof(source));
-		sip_db_contact_add(db, &c);
 	}
+	sip_db_batch_aor(batch, a->name, c, n);
+	free(source);
+	free(c);
 }
 
-void sip_registrar_flush(struct sip_registrar *reg)
+/* Hands every changed AOR to the writer thread; returns at once. */
+static void flush_async(struct sip_registrar *reg)
 {
-	struct sip_db *db = sip_core_db(reg->core);
+	struct sip_db_batch *batch;
 
 	if (reg->flush_timer) {
 		ly_sched_del(sip_core_sched(reg->core), reg->flush_timer);
@@ -94,15 +104,24 @@ void sip_registrar_flush(struct sip_registrar *reg)
 	}
 	if (!reg->dirty)
 		return;
-	sip_db_begin(db);
+	batch = sip_db_batch_new();
 	while (reg->dirty) {
 		struct sip_aor_rec *a = reg->dirty;
 
 		reg->dirty = a->next_dirty;
 		a->dirty = false;
-		store_aor(db, a);
+		batch_aor(batch, a);
 	}
-	sip_db_commit(db);
+	if (reg->writer)
+		sip_db_writer_submit(reg->writer, batch);
+	else
+		sip_db_batch_write(sip_core_db(reg->core), batch);
+}
+
+void sip_registrar_flush(struct sip_registrar *reg)
+{
+	flush_async(reg);
+	sip_db_writer_wait(reg->writer);
 }
 
 static int flush_cb(void *arg)
@@ -110,7 +129,7 @@ static int flush_cb(void *arg)
 	struct sip_registrar *reg = arg;
 
 	reg->flush_timer = 0;
-	sip_registrar_flush(reg);
+	flush_async(reg);
 	return 0;
 }
 
@@ -478,6 +497,8 @@ struct sip_registrar *sip_registrar_new(struct sip_core *core)
 	struct sip_registrar *reg = ly_calloc(1, sizeof(*reg));
 
 	reg->core = core;
+	if (sip_core_db(core))
+		reg->writer = sip_db_writer_start(sip_core_db(core));
 	return reg;
 }
 
@@ -486,6 +507,7 @@ void sip_registrar_free(struct sip_registrar *reg)
 	if (!reg)
 		return;
 	sip_registrar_flush(reg);
+	sip_db_writer_stop(reg->writer);	/* before the core closes the database */
 	for (unsigned h = 0; h < AOR_BUCKETS; h++) {
 		while (reg->buckets[h]) {
 			struct sip_aor_rec *a = reg->buckets[h];

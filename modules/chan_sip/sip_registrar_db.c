@@ -39,7 +39,7 @@ int sip_db_open(const char *path, struct sip_db **out)
 	struct sip_db *db = ly_calloc(1, sizeof(*db));
 
 	db->path = ly_strdup(path);
-	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
 		ly_error("Cannot open %s: %s", path, db->h ? sqlite3_errmsg(db->h) : "out of memory");
 		sip_db_close(db);
 		return EIO;

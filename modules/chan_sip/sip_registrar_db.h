@@ -2,7 +2,9 @@
  * modules/chan_sip/sip_registrar_db.h - the SQLite file under statedir
  * (sip_registrations.db) that keeps registrations across restarts, and the
  * generated secrets of secret=auto endpoints.  Used from the SIP loop
- * thread only.
+ * thread (secrets, restore at start) and the registration writer thread
+ * (sip_registrar_sync.h); the connection is opened serialized
+ * (SQLITE_OPEN_FULLMUTEX), so the two never interleave inside SQLite.
  */
 #ifndef LYRE_SIP_REGISTRAR_DB_H
 #define LYRE_SIP_REGISTRAR_DB_H

@@ -19,7 +19,8 @@
 #define DEFAULT_TRYING_MS 200
 /* Each REGISTER with digest auth makes two server transactions that linger
  * 64*T1 = 32 s over UDP (Timer J), so 262144 sustains ~4,000 REGISTER/s;
- * a shed one keeps ~1 kB, about 300 MB for a full table. */
+ * a shed one keeps ~1 kB, about 300 MB for a full table.  chan_sip passes
+ * sip.conf's max_transactions instead (1M by default). */
 #define DEFAULT_MAX_TRANSACTIONS 262144
 #define INDEX_START_BUCKETS 256
 #define FULL_WARNING_EVERY_MS 10000
