@@ -6,7 +6,7 @@
 # Runs apt-get only when something is missing, so repeated runs are quick.
 set -euo pipefail
 build_pkgs=(build-essential autoconf automake libtool libltdl-dev pkg-config
-	libxml2-dev libsrtp2-dev libspeexdsp-dev libssl-dev libedit-dev libsqlite3-dev)
+	libxml2-dev libsrtp2-dev libspeexdsp-dev libopus-dev libssl-dev libedit-dev libsqlite3-dev)
 test_pkgs=(clang libclang-rt-dev perl iproute2 procps tmux hyperfine
 	sip-tester baresip-core sox libsox-fmt-all espeak-ng)
 pkgs=("${build_pkgs[@]}")

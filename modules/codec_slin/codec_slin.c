@@ -1,4 +1,4 @@
-/* modules/codec_slin/codec_slin.c - signed linear formats (8 and 16 kHz) and resampling between them. */
+/* modules/codec_slin/codec_slin.c - signed linear formats (8, 16 and 48 kHz) and resampling between them. */
 #include <errno.h>
 #include <speex/speex_resampler.h>
 #include <stdint.h>
@@ -32,6 +32,13 @@ static struct ly_format slin16_fmt = {
 	.samples = slin_samples,
 };
 
+static struct ly_format slin48_fmt = {
+	.name = "slin48",
+	.description = "16-bit signed linear PCM, 48 kHz",
+	.rate = 48000,
+	.samples = slin_samples,
+};
+
 struct resample_pvt {
 	SpeexResamplerState *st;
 	const struct ly_format *out_fmt;
@@ -55,15 +62,16 @@ static int resample_init(struct resample_pvt *p, const struct ly_format *from,
 	return 0;
 }
 
-static int up_init(void *pvt)
-{
-	return resample_init(pvt, &slin_fmt, &slin16_fmt);
-}
+/* One init per direction: the translator API passes only the state. */
+#define RESAMPLE_INIT(fn, from, to) \
+	static int fn(void *pvt) { return resample_init(pvt, &from, &to); }
 
-static int down_init(void *pvt)
-{
-	return resample_init(pvt, &slin16_fmt, &slin_fmt);
-}
+RESAMPLE_INIT(up_init, slin_fmt, slin16_fmt)
+RESAMPLE_INIT(down_init, slin16_fmt, slin_fmt)
+RESAMPLE_INIT(slin_to_48_init, slin_fmt, slin48_fmt)
+RESAMPLE_INIT(slin48_to_8_init, slin48_fmt, slin_fmt)
+RESAMPLE_INIT(slin16_to_48_init, slin16_fmt, slin48_fmt)
+RESAMPLE_INIT(slin48_to_16_init, slin48_fmt, slin16_fmt)
 
 static void resample_destroy(void *pvt)
 {
@@ -96,26 +104,21 @@ static struct ly_frame *resample(void *pvt, const struct ly_frame *in)
 	return out;
 }
 
-static struct ly_translator slin_to_slin16 = {
-	.name = "slintoslin16",
-	.src = "slin",
-	.dst = "slin16",
-	.cost = 2000,
-	.pvt_size = sizeof(struct resample_pvt),
-	.init = up_init,
-	.destroy = resample_destroy,
-	.translate = resample,
-};
+#define RESAMPLER(tname, from, to, c, initfn) \
+	{ .name = tname, .src = from, .dst = to, .cost = c, \
+	  .pvt_size = sizeof(struct resample_pvt), .init = initfn, \
+	  .destroy = resample_destroy, .translate = resample }
 
-static struct ly_translator slin16_to_slin = {
-	.name = "slin16toslin",
-	.src = "slin16",
-	.dst = "slin",
-	.cost = 2000,
-	.pvt_size = sizeof(struct resample_pvt),
-	.init = down_init,
-	.destroy = resample_destroy,
-	.translate = resample,
+/* Costs: the 48 kHz side runs the filter at three to six times the
+ * rate of the 8/16 kHz pair.  Direct 8 <-> 48 kHz steps exist so that
+ * Opus to G.711 resamples once, not twice. */
+static struct ly_translator translators[] = {
+	RESAMPLER("slintoslin16", "slin", "slin16", 2000, up_init),
+	RESAMPLER("slin16toslin", "slin16", "slin", 2000, down_init),
+	RESAMPLER("slintoslin48", "slin", "slin48", 3000, slin_to_48_init),
+	RESAMPLER("slin48toslin", "slin48", "slin", 3000, slin48_to_8_init),
+	RESAMPLER("slin16toslin48", "slin16", "slin48", 3000, slin16_to_48_init),
+	RESAMPLER("slin48toslin16", "slin48", "slin16", 3000, slin48_to_16_init),
 };
 
 /* Anything registered before a failure is removed by the loader. */
@@ -125,12 +128,14 @@ static int load(struct ly_module *self)
 
 	if ((err = ly_format_register(self, &slin_fmt)) != 0 ||
 	    (err = ly_format_register(self, &slin16_fmt)) != 0 ||
-	    (err = ly_translator_register(self, &slin_to_slin16)) != 0 ||
-	    (err = ly_translator_register(self, &slin16_to_slin)) != 0)
+	    (err = ly_format_register(self, &slin48_fmt)) != 0)
 		return err;
+	for (size_t i = 0; i < sizeof(translators) / sizeof(translators[0]); i++)
+		if ((err = ly_translator_register(self, &translators[i])) != 0)
+			return err;
 	return 0;
 }
 
 LYRE_MODULE(codec_slin,
-	    .description = "Signed linear PCM at 8 and 16 kHz",
+	    .description = "Signed linear PCM at 8, 16 and 48 kHz",
 	    .load = load);
