@@ -8,7 +8,7 @@ set -euo pipefail
 build_pkgs=(build-essential autoconf automake libtool libltdl-dev pkg-config
 	libxml2-dev libsrtp2-dev libspeexdsp-dev libopus-dev libssl-dev libedit-dev libsqlite3-dev)
 test_pkgs=(clang libclang-rt-dev perl iproute2 procps tmux hyperfine
-	sip-tester baresip-core sox libsox-fmt-all espeak-ng)
+	sip-tester baresip-core sox libsox-fmt-all espeak-ng python3)
 pkgs=("${build_pkgs[@]}")
 [ "${1:-}" = --test ] && pkgs+=("${test_pkgs[@]}")
 

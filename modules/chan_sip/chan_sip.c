@@ -8,6 +8,7 @@
 #include "sip_cli.h"
 #include "sip_config.h"
 #include "sip_core.h"
+#include "sip_resolve.h"
 
 static int read_conf(struct sip_conf **out)
 {
@@ -38,6 +39,7 @@ static int load(struct ly_module *self)
 
 	if (rc)
 		return rc;
+	sip_resolver_set_owner(self);	/* DNS helpers hold the module while their answer waits */
 	rc = sip_core_start(ly_main_loop(), conf, ly_dirs()->statedir, &core);
 	if (rc)
 		return rc;

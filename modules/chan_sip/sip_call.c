@@ -22,6 +22,7 @@
 #include "sip_endpoint.h"
 #include "sip_ident.h"
 #include "sip_registrar.h"
+#include "sip_resolve.h"
 
 #define SDP_TYPE "application/sdp"
 /* RFC 3326 §2's Reason for the CANCEL of a ring answered by someone else */
@@ -345,6 +346,28 @@ static bool answer_challenge(struct sip_call *call, struct sip_dialog *d, int st
 	return err == 0;
 }
 
+static bool dial_next(struct sip_call *call, struct ly_channel *c);
+
+/* RFC 3263 §4.3: a trunk's address that did not answer (Timer B), failed
+ * to carry the INVITE, or answered 503 gives way to the next one. */
+static bool failover(struct sip_call *call, int status, const struct sip_msg *resp)
+{
+	struct ly_channel *c;
+	bool sent;
+
+	if (!call->sequential || call->winner || call->next_target >= call->ntargets ||
+	    !(status == 503 || (status == 408 && !resp)))
+		return false;
+	c = call_chan(call);
+	if (!c)
+		return false;
+	ly_verbose(3, "SIP/%s: %s; trying the trunk's next address", call->peer,
+		   resp ? "503 Service Unavailable" : "no answer or transport error");
+	sent = dial_next(call, c);
+	ly_unref(c);
+	return sent;
+}
+
 static void on_failed(struct sip_dialog *d, int status, struct sip_msg *resp, void *arg)
 {
 	struct sip_call *call = arg;
@@ -352,11 +375,13 @@ static void on_failed(struct sip_dialog *d, int status, struct sip_msg *resp, vo
 
 	if ((status == 401 || status == 407) && answer_challenge(call, d, status, resp))
 		return;
+	if (failover(call, status, resp))
+		return;
 	call->failed_legs++;
 	/* A busy callee says more than a contact that timed out. */
 	if (!call->fail_status || status == 486 || status == 600)
 		call->fail_status = status;
-	if (call->winner || call->failed_legs < call->ntargets)
+	if (call->winner || (!call->sequential && call->failed_legs < call->ntargets))
 		return;
 	cause = sip_status_to_cause(call->fail_status);
 	ly_verbose(3, "SIP/%s: %d, cause %d (%s)", call->peer, call->fail_status, cause, ly_cause_name(cause));
@@ -433,7 +458,8 @@ static int answer_offer(struct sip_call *call, struct sip_dialog *d, struct sip_
 	return 0;
 }
 
-static bool start_channel(struct sip_call *call, struct sip_msg *req, const char *context, const char *exten)
+static bool start_channel(struct sip_call *call, struct sip_msg *req, const struct sip_endpoint_conf *ep,
+			  const char *context, const char *exten)
 {
 	struct ly_channel *c = sip_chan_new(call, call->peer);
 
@@ -442,7 +468,7 @@ static bool start_channel(struct sip_call *call, struct sip_msg *req, const char
 	pthread_mutex_lock(&call->lock);
 	call->chan = ly_ref(c);
 	pthread_mutex_unlock(&call->lock);
-	sip_ident_inbound(c, req, &call->cc);
+	sip_ident_inbound(c, req, &call->cc, ep ? ep->cid_name : NULL, ep ? ep->cid_num : NULL);
 	ly_chan_set_state(c, LY_STATE_RING);
 	if (call->media.fmt)
 		ly_chan_set_native_format(c, call->media.fmt);
@@ -499,7 +525,7 @@ static bool on_invite(struct sip_core *core, struct sip_txn *st, struct sip_msg 
 	sip_txn_set_user(st, &layer.invite_user, d);
 	if (answer_offer(call, d, req)) {
 		sip_dialog_reply(d, st, 488, NULL, NULL, 0);	/* RFC 3261 §13.3.1.3 */
-	} else if (!start_channel(call, req, context, exten)) {
+	} else if (!start_channel(call, req, ep, context, exten)) {
 		sip_dialog_reply(d, st, 503, NULL, NULL, 0);
 	}
 	ly_unref(call);
@@ -613,18 +639,35 @@ static const struct sip_trunk_conf *trunk_named(const char *name)
 	return NULL;
 }
 
-/* "trunk/number" → one target through the trunk. */
+/*
+ * "trunk/number" → the trunk's addresses, tried one after the other
+ * (RFC 3263 §4.3).  A host named by DNS stays the host of the
+ * Request-URI (§4: the URI keeps the name, only the transport uses the
+ * address); a numeric host is printed as before.
+ */
 static bool trunk_targets(struct sip_call *call, const struct sip_trunk_conf *t, const char *number)
 {
-	struct sip_msg_src dst = { .proto = t->proto ? t->proto : SIP_PROTO_UDP, .addr_len = t->addr_len };
-	char host[80], ruri[256];
+	struct sip_msg_src dst[SIP_RESOLVE_MAX_TARGETS];
+	enum sip_resolve_state state;
+	size_t n = sip_resolver_targets(sip_core_resolver(layer.core), t, dst, SIP_RESOLVE_MAX_TARGETS, &state);
+	char host[300], ruri[400];
 
-	if (!number || !t->addr_len)
+	if (!number)
 		return false;
-	memcpy(&dst.addr, &t->addr, t->addr_len);
-	sip_addr_print((const struct sockaddr *)&t->addr, host, sizeof(host));
+	if (!n) {	/* no target: the caller says "no reachable contact" */
+		ly_warning("SIP trunk %s: %s has no address (%s)", t->name, t->host, sip_resolve_state_name(state));
+		return true;
+	}
+	if (t->host_name)
+		ly_strlcpy(host, t->host, sizeof(host));
+	else
+		sip_addr_print((const struct sockaddr *)&t->addr, host, sizeof(host));
 	snprintf(ruri, sizeof(ruri), "sip:%s@%s", number, host);
-	add_target(call, ruri, &dst);
+	for (size_t i = 0; i < n; i++) {
+		dst[i].proto = t->proto ? t->proto : SIP_PROTO_UDP;
+		add_target(call, ruri, &dst[i]);
+	}
+	call->sequential = true;
 	call->is_trunk = true;
 	sip_call_conf_copy(&call->cc, &t->call);
 	if (t->username && t->secret) {
@@ -733,6 +776,23 @@ static int invite_target(struct sip_call *call, struct ly_channel *c, const stru
 	return err;
 }
 
+/* Sequential: INVITE the next target that takes it; false when none is left. */
+static bool dial_next(struct sip_call *call, struct ly_channel *c)
+{
+	while (call->next_target < call->ntargets) {
+		const struct call_target *tg = &call->targets[call->next_target++];
+		int err = invite_target(call, c, tg);
+		char addr[80];
+
+		if (!err)
+			return true;
+		sip_addr_print((const struct sockaddr *)&tg->dst.addr, addr, sizeof(addr));
+		ly_warning("SIP/%s: cannot send INVITE to %s: %s", call->peer, addr, strerror(err));
+		call->failed_legs++;
+	}
+	return false;
+}
+
 int sip_call_dial(struct sip_call *call)
 {
 	struct ly_channel *c = call_chan(call);
@@ -740,6 +800,11 @@ int sip_call_dial(struct sip_call *call)
 
 	if (!c)
 		return EPIPE;
+	if (call->sequential) {
+		sent = dial_next(call, c);
+		ly_unref(c);
+		return sent ? 0 : EHOSTUNREACH;
+	}
 	for (size_t i = 0; i < call->ntargets; i++) {
 		int err = invite_target(call, c, &call->targets[i]);
 

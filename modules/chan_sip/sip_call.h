@@ -60,6 +60,8 @@ struct sip_call {
 	struct call_target *targets;
 	size_t ntargets;
 	bool is_trunk;
+	bool sequential;		/* a trunk's addresses: one INVITE at a time, in order (RFC 3263 §4.3) */
+	size_t next_target;		/* sequential: the next one to try */
 	char *auth_user, *auth_secret;
 	unsigned failed_legs;
 	int fail_status;

@@ -14,6 +14,7 @@
 #include "sip_options.h"
 #include "sip_outreg.h"
 #include "sip_registrar.h"
+#include "sip_resolve.h"
 
 static struct sip_core *core_or_fail(struct ly_cli_args *a)
 {
@@ -128,7 +129,10 @@ static enum ly_cli_result show_endpoint(struct ly_cli_args *a)
 	for (char **c = e->allow; c && *c; c++)
 		ly_cli_print(a, " %s", *c);
 	ly_cli_print(a, "\n");
-	ly_cli_print(a, "Transport:       %s\n", e->transport ? e->transport : "(any)");
+	if (e->transport)
+		ly_cli_print(a, "Transport:       %s (%s only)\n", e->transport, sip_proto_name(e->transport_proto));
+	else
+		ly_cli_print(a, "Transport:       (any)\n");
 	algos_text(e->auth_algos, buf, sizeof(buf));
 	ly_cli_print(a, "Auth algorithms: %s\n", buf);
 	ly_cli_print(a, "DTMF mode:       %s\n", sip_dtmf_mode_name(e->dtmfmode));
@@ -215,6 +219,40 @@ static enum ly_cli_result show_registrations(struct ly_cli_args *a)
 		     "Expires", "Next");
 	sip_outreg_foreach(sip_core_outreg(core), print_registration, &p);
 	ly_cli_print(a, "%u registration%s\n", p.n, p.n == 1 ? "" : "s");
+	return LY_CLI_SUCCESS;
+}
+
+/* A trunk's host and, for a DNS name, what it resolved to (RFC 3263). */
+static void print_trunk(struct ly_cli_args *a, struct sip_core *core, const struct sip_trunk_conf *t)
+{
+	struct sip_resolve_info ri;
+	char addr[80];
+
+	ly_cli_print(a, "%-16s %-28s %-5s %-16s %s\n", t->name, t->host, sip_proto_name(t->proto), t->context,
+		     t->do_register ? "yes" : "no");
+	if (!sip_resolver_info(sip_core_resolver(core), t->name, &ri))
+		return;	/* numeric */
+	ly_cli_print(a, "  DNS %s: %s%s, next lookup in %u s%s%s\n", ri.name, sip_resolve_state_name(ri.state),
+		     ri.srv ? " (SRV)" : "", ri.next_in, ri.error[0] ? "; last error: " : "", ri.error);
+	for (size_t i = 0; i < ri.n; i++) {
+		sip_addr_print((const struct sockaddr *)&ri.targets[i].addr, addr, sizeof(addr));
+		ly_cli_print(a, "    %zu. %s\n", i + 1, addr);
+	}
+}
+
+static enum ly_cli_result show_trunks(struct ly_cli_args *a)
+{
+	struct sip_core *core = core_or_fail(a);
+	unsigned n = 0;
+
+	if (a->argc != 3)
+		return LY_CLI_SHOWUSAGE;
+	if (!core)
+		return LY_CLI_FAILURE;
+	ly_cli_print(a, "%-16s %-28s %-5s %-16s %s\n", "Trunk", "Host", "Proto", "Context", "Register");
+	for (const struct sip_trunk_conf *t = sip_core_conf(core)->trunks; t; t = t->next, n++)
+		print_trunk(a, core, t);
+	ly_cli_print(a, "%u trunk%s\n", n, n == 1 ? "" : "s");
 	return LY_CLI_SUCCESS;
 }
 
@@ -346,6 +384,11 @@ static const struct ly_cli_command commands[] = {
 	  "  Lists the outbound registrations of the register=yes trunks: state,\n"
 	  "  last status, seconds left of the binding and until the next REGISTER.\n",
 	  show_registrations, NULL },
+	{ "sip show trunks", "List SIP trunks and the addresses of their hosts",
+	  "Usage: sip show trunks\n"
+	  "  Lists the trunks of sip.conf; a host named by DNS is shown with its\n"
+	  "  state and resolved addresses, in the order they are tried (RFC 3263).\n",
+	  show_trunks, NULL },
 	{ "sip show transports", "List SIP transports",
 	  "Usage: sip show transports\n  Lists the bound transports with the address each listens on.\n",
 	  show_transports, NULL },

@@ -381,6 +381,14 @@ static int read_general(const struct ly_cfg_section *s, struct sip_general *g, c
 				rc = bad_var(err, errlen, v, "expected a list of sha256 and md5");
 		} else if (ly_strcaseeq(v->name, "useragent")) {
 			replace_str(&g->useragent, v->value);
+		} else if (ly_strcaseeq(v->name, "dns_server")) {
+			socklen_t len;
+
+			/* res_state's nsaddr_list holds IPv4 servers only */
+			if (sip_addr_parse(v->value, 53, &g->dns_addr, &len) || g->dns_addr.ss_family != AF_INET)
+				rc = bad_var(err, errlen, v, "expected a numeric IPv4 address[:port]");
+			else
+				replace_str(&g->dns_server, v->value);
 		} else if (ly_strcaseeq(v->name, "timer_t1")) {
 			/* Asterisk's floor: shorter than 100 ms floods a slow peer */
 			rc = parse_uint(v, 100, 10000, &g->timer_t1, err, errlen);
@@ -476,8 +484,16 @@ static int endpoint_var(const struct ly_cfg_var *v, struct sip_endpoint_conf *e,
 	}
 	if (ly_strcaseeq(n, "context"))
 		return replace_str(&e->context, v->value), 0;
-	if (ly_strcaseeq(n, "callerid"))
+	if (ly_strcaseeq(n, "callerid")) {
+		char *name = NULL, *num = NULL;
+
+		if (sip_callerid_parse(v->value, &name, &num))
+			return bad_var(err, errlen, v, "expected \"Name\" <number>");
+		free(e->cid_name), free(e->cid_num);
+		e->cid_name = name;
+		e->cid_num = num;
 		return replace_str(&e->callerid, v->value), 0;
+	}
 	if (ly_strcaseeq(n, "transport"))
 		return replace_str(&e->transport, v->value), 0;
 	if (ly_strcaseeq(n, "allow") || ly_strcaseeq(n, "disallow"))
@@ -548,13 +564,44 @@ static int read_endpoint(const struct ly_cfg_section *s, struct sip_conf *c, cha
 		return bad(err, errlen, s->file, s->line, s->name, NULL, "endpoint needs context=");
 	if (check_timers(&e->call.timers, s->file, s->line, s->name, err, errlen))
 		return EINVAL;
-	if (e->transport && !sip_conf_transport(c, e->transport))
-		return bad(err, errlen, s->file, s->line, s->name, e->transport, "no such transport");
+	if (e->transport) {
+		const struct sip_tp_conf *tp = sip_conf_transport(c, e->transport);
+
+		if (!tp)
+			return bad(err, errlen, s->file, s->line, s->name, e->transport, "no such transport");
+		e->transport_proto = tp->proto;
+	}
 	for (const char *p = e->name; *p; p++)
 		if (!(*p >= '0' && *p <= '9') && !(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
 		    !strchr("-_.!~*'+", *p))
 			return bad(err, errlen, s->file, s->line, s->name, NULL,
 				   "an endpoint name must be a plain SIP user name");
+	return 0;
+}
+
+/* "name[:port]": a DNS name of letters, digits, '-' and '.' (RFC 1123 §2.1)
+ * with at least one letter, so a mistyped address is not taken for one. */
+static int host_name_parse(const char *s, char **name, uint16_t *port)
+{
+	const char *colon = strchr(s, ':');
+	size_t len = colon ? (size_t)(colon - s) : strlen(s);
+	bool letter = false;
+	long p = 0;
+
+	if (!len || len > 253 || s[0] == '.' || s[0] == '-')
+		return EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		char ch = s[i];
+
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'))
+			letter = true;
+		else if (!(ch >= '0' && ch <= '9') && ch != '-' && ch != '.')
+			return EINVAL;
+	}
+	if (!letter || (colon && ly_parse_int(colon + 1, 1, 65535, &p)))
+		return EINVAL;
+	*name = ly_strndup(s, len);
+	*port = (uint16_t)p;
 	return 0;
 }
 
@@ -566,8 +613,13 @@ static int trunk_var(const struct ly_cfg_var *v, struct sip_trunk_conf *t, char 
 	if (ly_strcaseeq(n, "type"))
 		return 0;
 	if (ly_strcaseeq(n, "host")) {
-		if (sip_addr_parse(v->value, 5060, &t->addr, &t->addr_len))
-			return bad_var(err, errlen, v, "expected a numeric address[:port] (DNS is not supported yet)");
+		free(t->host_name);
+		t->host_name = NULL;
+		t->host_port = 0;
+		t->addr_len = 0;
+		if (sip_addr_parse(v->value, 5060, &t->addr, &t->addr_len) &&
+		    host_name_parse(v->value, &t->host_name, &t->host_port))
+			return bad_var(err, errlen, v, "expected a host name or a numeric address, with an optional :port");
 		return replace_str(&t->host, v->value), 0;
 	}
 	if (ly_strcaseeq(n, "username"))
@@ -770,6 +822,7 @@ void sip_conf_free(struct sip_conf *c)
 
 		c->endpoints = e->next;
 		free(e->name), free(e->secret), free(e->context), free(e->callerid), free(e->transport);
+		free(e->cid_name), free(e->cid_num);
 		strv_free(e->allow);
 		sip_call_conf_clear(&e->call);
 		free(e->acl.rules);
@@ -779,13 +832,14 @@ void sip_conf_free(struct sip_conf *c)
 		struct sip_trunk_conf *t = c->trunks;
 
 		c->trunks = t->next;
-		free(t->name), free(t->host), free(t->username), free(t->secret), free(t->context);
+		free(t->name), free(t->host), free(t->host_name), free(t->username), free(t->secret), free(t->context);
 		free(t->transport);
 		sip_call_conf_clear(&t->call);
 		free(t);
 	}
 	free(c->gen.realm);
 	free(c->gen.useragent);
+	free(c->gen.dns_server);
 	free(c->by_name);
 	ly_config_free(c->cfg);
 	free(c);
@@ -876,4 +930,52 @@ bool sip_tp_conf_same(const struct sip_tp_conf *a, const struct sip_tp_conf *b)
 	return a->proto == b->proto && str_same(a->bind, b->bind) &&
 	       str_same(a->cert_file, b->cert_file) && str_same(a->priv_key_file, b->priv_key_file) &&
 	       str_same(a->ca_file, b->ca_file);
+}
+
+static char *trimmed(const char *s, size_t len)
+{
+	while (len && (*s == ' ' || *s == '\t'))
+		s++, len--;
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	return len ? ly_strndup(s, len) : NULL;
+}
+
+static bool is_number(const char *s)
+{
+	return *s && strspn(s, "0123456789+*#") == strlen(s);
+}
+
+int sip_callerid_parse(const char *s, char **name, char **num)
+{
+	const char *lt = strchr(s, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+	char *n;
+
+	*name = *num = NULL;
+	if (lt && !gt)
+		return EINVAL;
+	if (!lt) {
+		/* no <...>: a number alone, else a name alone (as Asterisk's ast_callerid_parse) */
+		n = trimmed(s, strlen(s));
+		if (n && is_number(n))
+			*num = n;
+		else
+			*name = n;
+	} else {
+		*num = trimmed(lt + 1, (size_t)(gt - lt - 1));
+		*name = trimmed(s, (size_t)(lt - s));
+	}
+	n = *name;
+	if (n && n[0] == '"') {
+		size_t len = strlen(n);
+
+		if (len < 2 || n[len - 1] != '"') {
+			free(*name), free(*num);
+			*name = *num = NULL;
+			return EINVAL;
+		}
+		*name = len > 2 ? ly_strndup(n + 1, len - 2) : NULL;
+		free(n);
+	}
+	return 0;
 }

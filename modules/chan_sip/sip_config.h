@@ -3,12 +3,14 @@
  * and trunks, one section per thing, as res_pjsip's pjsip.conf does:
  *
  *   [general]   realm, default_expiry, min_expiry, max_expiry, auth_algorithms,
- *               useragent, timer_t1, timer_t2, timer_t4, max_transactions, and the defaults of
- *               timers, timers_sess_expires, timers_min_se
+ *               useragent, timer_t1, timer_t2, timer_t4, max_transactions,
+ *               dns_server, and the defaults of timers, timers_sess_expires,
+ *               timers_min_se
  *   [udp]       type=transport protocol=udp|tcp|tls bind=127.0.0.1:5060
  *               (tls: cert_file, priv_key_file, ca_file)
  *   [100]       type=endpoint secret=...|auto context=... (see sip_endpoint_conf)
- *   [itsp]      type=trunk host=... username=... secret=... register=yes context=...
+ *   [itsp]      type=trunk host=ip[:port]|name[:port] username=... secret=...
+ *               register=yes context=...  (a name: sip_resolve.h)
  *
  * Templates ([name](!) and [x](tmpl)) come from the config parser; template
  * sections themselves are skipped.  Every error names file:line.  Parsing
@@ -19,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include <lyre/config.h>
@@ -84,8 +87,10 @@ struct sip_endpoint_conf {
 	bool secret_auto;	/* secret=auto: generated once, kept in statedir */
 	char *context;
 	char *callerid;		/* "Name" <num>, or NULL */
+	char *cid_name, *cid_num;	/* callerid parsed (sip_callerid_parse); NULL: not set */
 	char **allow;		/* format names in preference order, NULL-terminated */
 	char *transport;	/* name of a transport section, or NULL: any */
+	enum sip_proto transport_proto;	/* that transport's protocol (when transport is set) */
 	bool force_rport, rewrite_contact, symmetric_rtp;
 	enum sip_dtmf_mode dtmfmode;
 	enum sip_srtp_mode srtp;
@@ -101,9 +106,11 @@ struct sip_endpoint_conf {
 struct sip_trunk_conf {
 	struct sip_trunk_conf *next;
 	char *name;
-	char *host;		/* numeric "ip[:port]" or "[v6]:port" */
-	struct sockaddr_storage addr;
+	char *host;		/* as written: "ip[:port]", "[v6]:port" or "name[:port]" */
+	struct sockaddr_storage addr;	/* a numeric host's address (addr_len 0 for a name) */
 	socklen_t addr_len;
+	char *host_name;	/* a DNS name (sip_resolve.h), or NULL for a numeric host */
+	uint16_t host_port;	/* the name's port from host=, 0: none (RFC 3263 SRV) */
 	char *username, *secret;
 	bool do_register;
 	unsigned expiry;	/* asked for in outbound REGISTER */
@@ -125,6 +132,10 @@ struct sip_general {
 	unsigned timer_t1, timer_t2, timer_t4;
 	unsigned max_transactions;	/* live transactions before new requests get 503 */
 	struct sip_dialog_timers timers;	/* endpoints' and trunks' default */
+	/* dns_server = ip:port: the only DNS server asked for trunk names (a
+	 * test and override option; ss_family 0: the system's resolvers) */
+	char *dns_server;
+	struct sockaddr_storage dns_addr;
 };
 
 struct sip_conf {
@@ -153,6 +164,11 @@ void sip_conf_free(struct sip_conf *c);
 struct sip_endpoint_conf *sip_conf_endpoint(const struct sip_conf *c, const char *name);
 struct sip_trunk_conf *sip_conf_trunk_by_addr(const struct sip_conf *c, const struct sockaddr *sa);
 struct sip_tp_conf *sip_conf_transport(const struct sip_conf *c, const char *name);
+
+/* Asterisk's caller id forms: "Name" <num>, Name <num>, <num>, a bare
+ * number, or a bare name.  *name and *num are new strings or NULL.
+ * EINVAL for an unbalanced quote or bracket. */
+int sip_callerid_parse(const char *s, char **name, char **num);
 
 /* "sha256,md5" into a SIP_AUTH_* set; EINVAL for an unknown name. */
 int sip_auth_algos_parse(const char *s, unsigned *out);

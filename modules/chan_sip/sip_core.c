@@ -19,6 +19,7 @@
 #include "sip_outreg.h"
 #include "sip_registrar.h"
 #include "sip_registrar_db.h"
+#include "sip_resolve.h"
 
 /* A listening socket and the configuration it was bound from. */
 struct bound_tp {
@@ -39,6 +40,7 @@ struct sip_core {
 	struct sip_registrar *reg;
 	struct sip_options *options;
 	struct sip_outreg *outreg;
+	struct sip_resolver *resolver;	/* trunks named by DNS */
 	struct bound_tp *bound;
 	struct sip_call_hooks hooks;
 	bool debug;
@@ -69,6 +71,7 @@ struct sip_registrar *sip_core_registrar(const struct sip_core *core) { return c
 struct sip_options *sip_core_options(const struct sip_core *core) { return core->options; }
 struct sip_db *sip_core_db(const struct sip_core *core) { return core->db; }
 struct sip_outreg *sip_core_outreg(const struct sip_core *core) { return core->outreg; }
+struct sip_resolver *sip_core_resolver(const struct sip_core *core) { return core->resolver; }
 
 void sip_core_set_call_hooks(struct sip_core *core, const struct sip_call_hooks *hooks)
 {
@@ -362,6 +365,8 @@ static void handle_invite(struct sip_core *core, struct sip_txn *st, struct sip_
 		return;
 	sip_core_src_print(&req->src, src, sizeof(src));
 	trunk = sip_conf_trunk_by_addr(core->conf, (const struct sockaddr *)&req->src.addr);
+	if (!trunk)
+		trunk = sip_resolver_trunk_by_addr(core->resolver, core->conf, (const struct sockaddr *)&req->src.addr);
 	if (trunk) {
 		/* An ITSP does not answer challenges: its source address is its identity. */
 		ly_verbose(2, "SIP INVITE %s from trunk %s (%s) enters context %s", req->ruri.text,
@@ -627,6 +632,8 @@ int sip_core_start(struct ly_loop *loop, struct sip_conf *conf, const char *stat
 	core->reg = sip_registrar_new(core);
 	core->options = sip_options_new(core);
 	sip_registrar_restore(core->reg);
+	core->resolver = sip_resolver_new(loop);
+	sip_resolver_sync(core->resolver, conf);
 	core->outreg = sip_outreg_new(core);
 	core->trim_timer = ly_sched_add(core->sched, TRIM_CHECK_MS, trim_check, core);
 	*out = core;
@@ -648,6 +655,7 @@ int sip_core_reconfigure(struct sip_core *core, struct sip_conf *conf, char *err
 	sip_conf_free(core->conf);
 	core->conf = conf;
 	apply_force_rport(core);
+	sip_resolver_sync(core->resolver, conf);
 	return 0;
 }
 
@@ -660,6 +668,8 @@ void sip_core_stop(struct sip_core *core)
 	/* Trunks are un-registered while transactions can still be sent. */
 	sip_outreg_free(core->outreg);
 	core->outreg = NULL;
+	sip_resolver_free(core->resolver);
+	core->resolver = NULL;
 	sip_options_free(core->options);
 	core->options = NULL;
 	/* The registrar writes its last changes; transactions end before the

@@ -34,6 +34,7 @@ struct sip_core;
 struct sip_registrar;
 struct sip_options;
 struct sip_outreg;
+struct sip_resolver;
 struct sip_db;
 
 /* Methods Lyre answers, for Allow headers (§20.5). */
@@ -96,6 +97,7 @@ struct sip_registrar *sip_core_registrar(const struct sip_core *core);
 struct sip_options *sip_core_options(const struct sip_core *core);
 struct sip_db *sip_core_db(const struct sip_core *core);
 struct sip_outreg *sip_core_outreg(const struct sip_core *core);
+struct sip_resolver *sip_core_resolver(const struct sip_core *core);
 
 /* A transport as bound, for `sip show transports`. */
 struct sip_core_tp_info {

@@ -76,7 +76,8 @@ static bool privacy_id(const struct sip_msg *req)
 	return false;
 }
 
-void sip_ident_inbound(struct ly_channel *c, const struct sip_msg *req, const struct sip_call_conf *cc)
+void sip_ident_inbound(struct ly_channel *c, const struct sip_msg *req, const struct sip_call_conf *cc,
+		       const char *own_name, const char *own_num)
 {
 	char name[128] = "", num[128] = "";
 	bool restricted = false, found = false;
@@ -86,8 +87,12 @@ void sip_ident_inbound(struct ly_channel *c, const struct sip_msg *req, const st
 			asserted(req, "Remote-Party-ID", name, sizeof(name), num, sizeof(num), &restricted);
 		restricted |= privacy_id(req);
 	}
-	if (!found) {
-		ly_strlcpy(name, req->from.display ? req->from.display : "", sizeof(name));
+	if (!found && own_num) {
+		/* the endpoint's callerid, over whatever its From says (pjsip's id.self) */
+		ly_strlcpy(name, own_name ? own_name : "", sizeof(name));
+		ly_strlcpy(num, own_num, sizeof(num));
+	} else if (!found) {
+		ly_strlcpy(name, own_name ? own_name : req->from.display ? req->from.display : "", sizeof(name));
 		if (!sip_uri_user(&req->from.uri, num, sizeof(num)))
 			num[0] = '\0';
 	}

@@ -4,7 +4,8 @@
  * INVITEs Lyre sends, with the options of struct sip_call_conf and the
  * meanings Asterisk's res_pjsip gives them:
  *
- *  - Incoming: caller id comes from From.  A peer with trust_id_inbound
+ *  - Incoming: caller id comes from From, or from an endpoint's
+ *    configured callerid when it has one.  A peer with trust_id_inbound
  *    asserts it instead (RFC 3325 §9.1): the first P-Asserted-Identity,
  *    else Remote-Party-ID, wins over From, and `Privacy: id` (or RPID's
  *    privacy=full|name|uri) marks it restricted.  An untrusted peer's
@@ -32,8 +33,12 @@
 struct ly_channel;
 
 /* Set c's caller id (and CALLERPRES) from req, a new INVITE of a peer
- * with options cc (NULL: defaults). */
-void sip_ident_inbound(struct ly_channel *c, const struct sip_msg *req, const struct sip_call_conf *cc);
+ * with options cc (NULL: defaults).  own_name / own_num (NULL: not set)
+ * are an endpoint's `callerid`, as pjsip's: it replaces the From's name
+ * and number; only its name, the From's name; a trusted PAI or RPID
+ * (trust_id_inbound) wins over both. */
+void sip_ident_inbound(struct ly_channel *c, const struct sip_msg *req, const struct sip_call_conf *cc,
+		       const char *own_name, const char *own_num);
 
 /* The presentation of the channel a Dial came from goes with the call. */
 void sip_ident_inherit(const struct ly_channel *requestor, struct ly_channel *c);

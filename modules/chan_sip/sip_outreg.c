@@ -7,6 +7,7 @@
 #include <lyre/lyre.h>
 
 #include "sip_outreg.h"
+#include "sip_resolve.h"
 
 #define SYNC_TICK_MS 1000
 
@@ -17,8 +18,14 @@ struct outreg {
 	char *name, *host, *username, *secret, *transport;
 	char *aor_user, *aor_domain;	/* from_user / from_domain, or NULL */
 	enum sip_proto proto;
-	struct sockaddr_storage addr;
+	struct sockaddr_storage addr;	/* a numeric host's, to notice a change */
 	socklen_t addr_len;
+	/* RFC 3263 §4.3: the host's addresses in the order to try, the one
+	 * in use, and the last that answered (tried first next time) */
+	struct sip_msg_src targets[SIP_RESOLVE_MAX_TARGETS];
+	size_t ntargets, cur;
+	struct sockaddr_storage good;
+	socklen_t good_len;
 	unsigned conf_expiry;		/* the trunk's expiry */
 	unsigned expiry;		/* asked for: conf_expiry, raised by a 423 */
 	/* the registration (§10.2.4: one Call-ID, growing CSeq) */
@@ -123,14 +130,18 @@ static int send_register(struct outreg *r, unsigned expires, const char *authori
 			 const struct sip_txn_user *user)
 {
 	struct sip_core *core = r->mgr->core;
-	struct sip_transport *tp = sip_tpmgr_find(sip_core_tpmgr(core), r->proto, r->addr.ss_family);
-	struct sip_msg_src dst = { .proto = r->proto, .addr_len = r->addr_len };
+	struct sip_msg_src dst;
+	struct sip_transport *tp;
 	struct sip_msg *req;
 	int rc;
 
+	if (r->cur >= r->ntargets)
+		return EHOSTUNREACH;
+	dst = r->targets[r->cur];
+	dst.proto = r->proto;
+	tp = sip_tpmgr_find(sip_core_tpmgr(core), r->proto, dst.addr.ss_family);
 	if (!tp)
 		return ENOENT;
-	memcpy(&dst.addr, &r->addr, r->addr_len);
 	req = make_register(r, tp, expires, authorization);
 	if (!req)
 		return EINVAL;
@@ -139,6 +150,8 @@ static int send_register(struct outreg *r, unsigned expires, const char *authori
 	return rc;
 }
 
+static void try_next(struct outreg *r, const char *why);
+
 static void start_register(struct outreg *r, const char *authorization)
 {
 	int rc;
@@ -146,15 +159,32 @@ static void start_register(struct outreg *r, const char *authorization)
 	drop_txn(r);
 	r->state = SIP_OUTREG_REGISTERING;
 	rc = send_register(r, r->expiry, authorization, &register_user);
-	if (rc == ENOENT)
-		fail(r, SIP_OUTREG_FAILED, 0, "no transport for it");
-	else if (rc)
-		fail(r, SIP_OUTREG_FAILED, 0, strerror(rc));
+	if (rc)
+		try_next(r, rc == ENOENT ? "no transport for it" : strerror(rc));
 }
 
-/* A new registration round (first, refresh or retry): the last challenge
- * is answered ahead of time when there is one (nc+1), saving a 401. */
-static void register_now(struct outreg *r)
+/* The addresses to try, the last one that answered first. */
+static size_t fetch_targets(struct outreg *r, enum sip_resolve_state *state)
+{
+	struct sip_core *core = r->mgr->core;
+	const struct sip_trunk_conf *t;
+
+	r->ntargets = r->cur = 0;
+	for (t = sip_core_conf(core)->trunks; t && strcmp(t->name, r->name); t = t->next)
+		;
+	if (!t)
+		return 0;
+	r->ntargets = sip_resolver_targets(sip_core_resolver(core), t, r->targets, SIP_RESOLVE_MAX_TARGETS, state);
+	for (size_t i = 0; i < r->ntargets; i++)
+		if (r->good_len && r->targets[i].addr_len == r->good_len &&
+		    !memcmp(&r->targets[i].addr, &r->good, r->good_len))
+			r->cur = i;
+	return r->ntargets;
+}
+
+/* Register with the current target, answering the last challenge ahead of
+ * time when there is one (nc+1), which saves a 401. */
+static void register_target(struct outreg *r)
 {
 	char *authorization = NULL;
 	char ruri[160];
@@ -164,6 +194,41 @@ static void register_now(struct outreg *r)
 		authorization = NULL;
 	start_register(r, authorization);
 	free(authorization);
+}
+
+#define RESOLVE_WAIT_MS 200
+
+/* A new registration round (first, refresh or retry). */
+static void register_now(struct outreg *r)
+{
+	enum sip_resolve_state state;
+
+	if (!fetch_targets(r, &state)) {
+		if (state == SIP_RESOLVE_PENDING) {	/* the first DNS answer is on its way */
+			r->state = SIP_OUTREG_REGISTERING;
+			schedule(r, RESOLVE_WAIT_MS);
+		} else {
+			fail(r, SIP_OUTREG_FAILED, 0, "its host does not resolve");
+		}
+		return;
+	}
+	register_target(r);
+}
+
+/* RFC 3263 §4.3: no answer or a transport error from one address: the
+ * next one, else a failure of the round. */
+static void try_next(struct outreg *r, const char *why)
+{
+	char addr[80];
+
+	if (r->cur + 1 >= r->ntargets) {
+		fail(r, SIP_OUTREG_FAILED, 0, why);
+		return;
+	}
+	sip_addr_print((const struct sockaddr *)&r->targets[r->cur].addr, addr, sizeof(addr));
+	ly_verbose(2, "SIP trunk %s: REGISTER to %s failed (%s); trying the next address", r->name, addr, why);
+	r->cur++;
+	register_target(r);
 }
 
 static int timer_cb(void *arg)
@@ -222,6 +287,10 @@ static void registered(struct outreg *r, const struct sip_msg *resp)
 	unsigned refresh = granted > 2 * SIP_OUTREG_REFRESH_MARGIN ? granted - SIP_OUTREG_REFRESH_MARGIN : granted / 2;
 
 	sip_auth_client_done(&r->auth);
+	if (r->cur < r->ntargets) {
+		memcpy(&r->good, &r->targets[r->cur].addr, r->targets[r->cur].addr_len);
+		r->good_len = r->targets[r->cur].addr_len;
+	}
 	if (r->state != SIP_OUTREG_REGISTERED)
 		ly_verbose(1, "SIP trunk %s: registered to %s for %u s", r->name, r->host, granted);
 	r->state = SIP_OUTREG_REGISTERED;
@@ -284,6 +353,8 @@ static void on_response(struct sip_txn *ct, struct sip_msg *resp, void *arg)
 		challenged(r, resp);
 	else if (resp->status == 423)
 		too_brief(r, resp);
+	else if (resp->status == 503 && r->cur + 1 < r->ntargets)
+		try_next(r, "503 Service Unavailable");	/* RFC 3263 §4.3 */
 	else {
 		snprintf(why, sizeof(why), "%d %s", resp->status, resp->reason);
 		fail(r, resp->status >= 500 && resp->status < 600 ? SIP_OUTREG_FAILED : SIP_OUTREG_REJECTED,
@@ -294,13 +365,13 @@ static void on_response(struct sip_txn *ct, struct sip_msg *resp, void *arg)
 static void on_timeout(struct sip_txn *t, void *arg)
 {
 	(void)t;
-	fail(arg, SIP_OUTREG_FAILED, 0, "no answer");
+	try_next(arg, "no answer");
 }
 
 static void on_transport_error(struct sip_txn *t, int err, void *arg)
 {
 	(void)t;
-	fail(arg, SIP_OUTREG_FAILED, 0, strerror(err));
+	try_next(arg, strerror(err));
 }
 
 static const struct sip_txn_user register_user = {

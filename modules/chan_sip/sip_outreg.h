@@ -11,6 +11,10 @@
  * again (§10.2.8).  A registration is refreshed before the expiry the
  * registrar granted (§10.2.4: the Contact's expires, else Expires) runs
  * out; Call-ID stays the same and CSeq grows across refreshes (§10.2.4).
+ * A host named by DNS is sent to at its resolved addresses (sip_resolve.h)
+ * in order: no answer (Timer F), a transport error or a 503 from one
+ * moves on to the next (RFC 3263 §4.3), and the one that answered is
+ * tried first next time.  Until the first DNS answer the REGISTER waits.
  * A failure (no answer, a transport error, a rejection) is retried with
  * an exponential back-off, as Asterisk's res_pjsip_outbound_registration
  * retries after retry_interval.

@@ -409,6 +409,15 @@ void sip_registrar_handle(struct sip_registrar *reg, struct sip_txn *st, struct 
 		sip_core_reply(reg->core, st, 403, NULL, NULL);
 		return;
 	}
+	/* transport=: Lyre reaches the phone only that way, so it registers
+	 * only that way too; a TLS phone must not register in clear text,
+	 * or its SDES keys go unprotected later (pjsip does not refuse). */
+	if (ep->transport && req->src.proto != ep->transport_proto) {
+		ly_notice("SIP endpoint %s registered over %s, but its transport is %s: refused", ep->name,
+			  sip_proto_name(req->src.proto), sip_proto_name(ep->transport_proto));
+		sip_core_reply(reg->core, st, 403, "Wrong Transport", NULL);
+		return;
+	}
 	do_register(reg, st, req, ep);
 }
 
@@ -464,6 +473,26 @@ unsigned sip_registrar_count(struct sip_registrar *reg, const char *aor)
 	return n;
 }
 
+/* The contact's address over the endpoint's transport; with no usable
+ * contact address, the source address the binding came from. */
+static void force_transport(const struct sip_uri *u, const struct sip_endpoint_conf *ep, struct sip_msg_src *dst)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char hostport[80];
+
+	dst->proto = ep->transport_proto;
+	dst->conn_id = 0;
+	if (ep->rewrite_contact || !u->host[0])
+		return;
+	snprintf(hostport, sizeof(hostport), u->host_ipv6 ? "[%s]:%u" : "%s:%u", u->host,
+		 u->port ? u->port : ep->transport_proto == SIP_PROTO_TLS ? 5061 : 5060);
+	if (!sip_addr_parse(hostport, 5060, &ss, &len)) {	/* a name keeps the source address */
+		dst->addr = ss;
+		dst->addr_len = len;
+	}
+}
+
 void sip_binding_dest(const struct sip_binding *b, const struct sip_endpoint_conf *ep,
 		      struct sip_msg_src *dst)
 {
@@ -472,6 +501,14 @@ void sip_binding_dest(const struct sip_binding *b, const struct sip_endpoint_con
 	char hostport[80];
 
 	*dst = b->src;
+	if (ep && ep->transport) {
+		/* transport= decides, not the Contact's transport parameter: the
+		 * way the binding came when that is the transport and the source
+		 * is where to send, else the contact over the endpoint's transport */
+		if (b->src.proto != ep->transport_proto || !(ep->rewrite_contact || ep->force_rport || !u->host[0]))
+			force_transport(u, ep, dst);
+		return;
+	}
 	if ((ep && (ep->rewrite_contact || ep->force_rport)) || !u->host[0])
 		return;
 	/* The contact itself, when it is a numeric address (no DNS yet). */

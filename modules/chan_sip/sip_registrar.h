@@ -73,7 +73,8 @@ void sip_registrar_foreach(struct sip_registrar *reg, const char *aor,
 			   void (*fn)(struct sip_binding *b, void *arg), void *arg);
 unsigned sip_registrar_count(struct sip_registrar *reg, const char *aor);
 
-/* Where to reach a binding (rewrite_contact / force_rport: its source). */
+/* Where to reach a binding (rewrite_contact / force_rport: its source;
+ * an endpoint's transport= always decides the protocol). */
 void sip_binding_dest(const struct sip_binding *b, const struct sip_endpoint_conf *ep,
 		      struct sip_msg_src *dst);
 

@@ -1,5 +1,6 @@
 /* tests/unit/test_sip_call_opts.c - sip.conf options of issue 4: from_user/from_domain, trust_id_*, send_pai, timers, timer_t1/t2/t4. */
 #include <errno.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,4 +165,96 @@ static void test_errors(void)
 	expect_error("[general]\ntimer_t4=0\n", "sip.conf:2", "from 100 to 60000");
 }
 
-TAP_MAIN(TAP(test_defaults), TAP(test_options), TAP(test_errors))
+/* callerid in Asterisk's forms; a broken one names file:line */
+static void test_callerid(void)
+{
+	static const struct { const char *in, *name, *num; } ok[] = {
+		{ "\"Alice Smith\" <100>", "Alice Smith", "100" },
+		{ "Bob <+4930123>", "Bob", "+4930123" },
+		{ "<200>", NULL, "200" },
+		{ "\"\" <300>", NULL, "300" },
+		{ "4711", NULL, "4711" },
+		{ "Reception", "Reception", NULL },
+	};
+	struct sip_conf *c = NULL;
+	char err[600] = "";
+	char *name, *num;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		CHECK_INT(sip_callerid_parse(ok[i].in, &name, &num), 0);
+		if (ok[i].name)
+			CHECK_STR(name, ok[i].name);
+		else
+			CHECK(!name);
+		if (ok[i].num)
+			CHECK_STR(num, ok[i].num);
+		else
+			CHECK(!num);
+		free(name), free(num);
+	}
+	CHECK_INT(sip_callerid_parse("Alice <100", &name, &num), EINVAL);
+	CHECK_INT(sip_callerid_parse("\"Alice <100>", &name, &num), EINVAL);
+	CHECK_INT(parse("[100]\ntype=endpoint\nsecret=a\ncontext=x\ncallerid=\"Alice\" <100>\n", &c, err, sizeof(err)), 0);
+	if (c) {
+		const struct sip_endpoint_conf *e = sip_conf_endpoint(c, "100");
+
+		CHECK(e && e->cid_name && e->cid_num);
+		if (e && e->cid_name && e->cid_num) {
+			CHECK_STR(e->cid_name, "Alice");
+			CHECK_STR(e->cid_num, "100");
+		}
+		sip_conf_free(c);
+	}
+	c = NULL;
+	CHECK_INT(parse("[100]\ntype=endpoint\nsecret=a\ncontext=x\ncallerid=Alice <100\n", &c, err, sizeof(err)),
+		  EINVAL);
+	CHECK(strstr(err, "sip.conf:5:") != NULL);
+	sip_conf_free(c);
+}
+
+/* host= as a name (RFC 3263), with or without a port; dns_server; transport= */
+static void test_hosts(void)
+{
+	struct sip_conf *c = NULL;
+	char err[600] = "";
+
+	CHECK_INT(parse("[general]\ndns_server=127.0.0.1:5353\n"
+			"[tcp]\ntype=transport\nprotocol=tcp\nbind=127.0.0.1:5060\n"
+			"[a]\ntype=trunk\nhost=sip.itsp.test\ncontext=x\ntransport=tcp\n"
+			"[b]\ntype=trunk\nhost=sbc-1.itsp.test:5080\ncontext=x\n"
+			"[n]\ntype=trunk\nhost=192.0.2.1:5070\ncontext=x\n"
+			"[100]\ntype=endpoint\nsecret=a\ncontext=x\ntransport=tcp\n", &c, err, sizeof(err)), 0);
+	if (!c)
+		return;
+	CHECK_STR(c->gen.dns_server, "127.0.0.1:5353");
+	CHECK_INT(c->gen.dns_addr.ss_family, AF_INET);
+	CHECK_STR(trunk(c, "a")->host_name, "sip.itsp.test");
+	CHECK_INT(trunk(c, "a")->host_port, 0);
+	CHECK_INT(trunk(c, "a")->addr_len, 0);
+	CHECK_INT(trunk(c, "a")->proto, SIP_PROTO_TCP);
+	CHECK_STR(trunk(c, "b")->host_name, "sbc-1.itsp.test");
+	CHECK_INT(trunk(c, "b")->host_port, 5080);
+	CHECK(!trunk(c, "n")->host_name);
+	CHECK(trunk(c, "n")->addr_len > 0);
+	CHECK_INT(sip_conf_endpoint(c, "100")->transport_proto, SIP_PROTO_TCP);
+	sip_conf_free(c);
+
+	static const char *const bad[] = { "host=bad_name.test", "host=itsp.test:0", "host=itsp.test:70000",
+					   "host=1.2.3", "host=-x.test" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[200];
+
+		c = NULL;
+		snprintf(text, sizeof(text), "[t]\ntype=trunk\ncontext=x\n%s\n", bad[i]);
+		CHECK_INT(parse(text, &c, err, sizeof(err)), EINVAL);
+		if (!strstr(err, "sip.conf:4:"))
+			printf("# %s: %s\n", bad[i], err);
+		CHECK(strstr(err, "sip.conf:4:") != NULL);
+		sip_conf_free(c);
+	}
+	c = NULL;
+	CHECK_INT(parse("[general]\ndns_server=[::1]:53\n", &c, err, sizeof(err)), EINVAL);
+	sip_conf_free(c);
+}
+
+TAP_MAIN(TAP(test_defaults), TAP(test_options), TAP(test_errors), TAP(test_callerid), TAP(test_hosts))
