@@ -22,6 +22,7 @@
 struct ly_rtp {
 	struct ly_rtp_engine *engine;
 	void *pvt;
+	_Atomic enum ly_rtp_dtmf_mode dtmf_mode;	/* for the relay rule */
 };
 
 /* Guards the engine list; no engine op ever runs under it. */
@@ -124,7 +125,7 @@ int ly_rtp_new(const char *engine, int family, const struct sockaddr *bind_addr,
 		ly_module_unref(e->owner);
 		return err;
 	}
-	*out = ly_malloc(sizeof(**out));
+	*out = ly_calloc(1, sizeof(**out));
 	(*out)->engine = e;
 	(*out)->pvt = pvt;
 	return 0;
@@ -202,6 +203,8 @@ int ly_rtp_relay(struct ly_rtp *a, struct ly_rtp *b)
 		return EINVAL;
 	if (a->engine != b->engine)
 		return EXDEV;	/* a relay runs inside one engine's workers */
+	if (a->dtmf_mode != b->dtmf_mode)
+		return EPROTO;	/* digits need converting, which only frames allow */
 	return a->engine->relay ? a->engine->relay(a->pvt, b->pvt) : ENOTSUP;
 }
 
@@ -225,4 +228,36 @@ int ly_rtp_set_generator(struct ly_rtp *rtp, ly_rtp_generator gen, void *arg)
 		return EINVAL;
 	return rtp->engine->set_generator ? rtp->engine->set_generator(rtp->pvt, gen, arg)
 					  : ENOTSUP;
+}
+
+int ly_rtp_set_dtmf(struct ly_rtp *rtp, enum ly_rtp_dtmf_mode mode, int pt)
+{
+	int err;
+
+	if (!rtp || pt > 127)
+		return EINVAL;
+	err = rtp->engine->set_dtmf ? rtp->engine->set_dtmf(rtp->pvt, mode, pt) : ENOTSUP;
+	if (!err)
+		rtp->dtmf_mode = mode;
+	return err;
+}
+
+enum ly_rtp_dtmf_mode ly_rtp_dtmf_mode(const struct ly_rtp *rtp)
+{
+	return rtp ? rtp->dtmf_mode : LY_RTP_DTMF_NONE;
+}
+
+int ly_rtp_dtmf_begin(struct ly_rtp *rtp, char digit)
+{
+	if (!rtp)
+		return EINVAL;
+	return rtp->engine->dtmf_begin ? rtp->engine->dtmf_begin(rtp->pvt, digit) : ENOTSUP;
+}
+
+int ly_rtp_dtmf_end(struct ly_rtp *rtp, char digit, unsigned duration_ms)
+{
+	if (!rtp)
+		return EINVAL;
+	return rtp->engine->dtmf_end ? rtp->engine->dtmf_end(rtp->pvt, digit, duration_ms)
+				     : ENOTSUP;
 }

@@ -64,6 +64,27 @@ struct ly_rtp_stats {
 typedef struct ly_frame *(*ly_rtp_generator)(void *arg);
 
 /*
+ * How a session's far end carries DTMF (the driver decides, from its
+ * configuration and SDP):
+ *   NONE     digits are neither sent nor received on this session;
+ *   RFC4733  telephone-event packets (RFC 4733) with the payload type SDP
+ *            agreed: received ones become LY_FRAME_DTMF_BEGIN/END frames,
+ *            ly_rtp_dtmf_begin/end send them;
+ *   INBAND   tones in the audio: received audio goes through the core's
+ *            detector (lyre/dsp.h), ly_rtp_dtmf_begin/end play tones;
+ *   SIGNALLING  the driver carries digits itself (SIP INFO); the session
+ *            passes audio only.
+ * Two sessions relay only when their modes match: a relay forwards
+ * packets untouched, so only the core, with frames, converts digits.
+ */
+enum ly_rtp_dtmf_mode {
+	LY_RTP_DTMF_NONE,
+	LY_RTP_DTMF_RFC4733,
+	LY_RTP_DTMF_INBAND,
+	LY_RTP_DTMF_SIGNALLING,
+};
+
+/*
  * What an engine implements.  pvt is the engine's own session state.
  * Every op returns 0 or an errno value.  The table only grows by appending
  * (SRTP keys, RTCP, DTMF come next); a NULL op answers ENOTSUP.
@@ -89,6 +110,10 @@ struct ly_rtp_engine {
 	int (*unrelay)(void *a);
 	int (*stats)(void *pvt, struct ly_rtp_stats *out);
 	int (*set_generator)(void *pvt, ly_rtp_generator gen, void *arg);
+	/* DTMF (see enum ly_rtp_dtmf_mode); pt is telephone-event's, -1 none. */
+	int (*set_dtmf)(void *pvt, enum ly_rtp_dtmf_mode mode, int pt);
+	int (*dtmf_begin)(void *pvt, char digit);
+	int (*dtmf_end)(void *pvt, char digit, unsigned duration_ms);
 
 	struct ly_rtp_engine *next;	/* the core's list; set by register */
 	struct ly_module *owner;	/* set by ly_rtp_engine_register */
@@ -130,12 +155,23 @@ int ly_rtp_write(struct ly_rtp *rtp, const struct ly_frame *f);
 /* Where received audio goes as voice frames; NULL stops it. */
 int ly_rtp_set_channel(struct ly_rtp *rtp, struct ly_channel *chan);
 /* Relay a's packets to b and b's to a inside the media workers; the
- * channel then gets no frames from either.  EXDEV for different engines. */
+ * channel then gets no frames from either.  EXDEV for different engines,
+ * EPROTO when their DTMF modes differ (the core must convert digits). */
 int ly_rtp_relay(struct ly_rtp *a, struct ly_rtp *b);
 int ly_rtp_unrelay(struct ly_rtp *rtp);
 int ly_rtp_get_stats(struct ly_rtp *rtp, struct ly_rtp_stats *out);
 /* Start (gen non-NULL) or stop generated media.  Once it returns with
  * NULL, the previous generator is not running and will not run again. */
 int ly_rtp_set_generator(struct ly_rtp *rtp, ly_rtp_generator gen, void *arg);
+
+/* How this session carries DTMF; pt: the telephone-event payload type
+ * from SDP (RFC4733 mode), else -1.  May change on any re-INVITE. */
+int ly_rtp_set_dtmf(struct ly_rtp *rtp, enum ly_rtp_dtmf_mode mode, int pt);
+enum ly_rtp_dtmf_mode ly_rtp_dtmf_mode(const struct ly_rtp *rtp);
+/* Send a digit (0-9 * # A-D) in the session's mode: begin when the key
+ * goes down, end when it comes up (duration_ms: how long it was held, used
+ * when no begin came first).  ENOTSUP in modes NONE and SIGNALLING. */
+int ly_rtp_dtmf_begin(struct ly_rtp *rtp, char digit);
+int ly_rtp_dtmf_end(struct ly_rtp *rtp, char digit, unsigned duration_ms);
 
 #endif

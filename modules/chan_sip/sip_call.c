@@ -18,6 +18,7 @@
 #include "sip_call.h"
 #include "sip_cause.h"
 #include "sip_chan.h"
+#include "sip_dtmf.h"
 #include "sip_dialog_int.h"
 #include "sip_endpoint.h"
 #include "sip_ident.h"
@@ -196,6 +197,44 @@ static void read_answer(struct sip_call *call, struct sip_dialog *d, const struc
 		ly_warning("SIP %s: unusable SDP answer", call->peer);
 }
 
+/* ---- DTMF in INFO (sip_dtmf.h) ---- */
+
+/* A digit in an INFO becomes a key press and release on the channel.
+ * Every INFO still gets 200, as before: other INFO packages are not ours
+ * to refuse (RFC 6086 §4.2.2 allows a 200 for a legacy INFO). */
+static void on_info(struct sip_call *call, const struct sip_msg *req)
+{
+	struct ly_channel *c;
+	unsigned ms;
+	char digit;
+
+	if (sip_dtmf_info_parse(req->content_type, req->body, req->body_len, &digit, &ms))
+		return;
+	ly_verbose(4, "SIP %s: DTMF %c in INFO (%u ms)", call->peer, digit, ms);
+	c = call_chan(call);
+	if (c) {
+		ly_chan_queue_frame(c, ly_frame_dtmf_new(LY_FRAME_DTMF_BEGIN, digit, 0));
+		ly_chan_queue_frame(c, ly_frame_dtmf_new(LY_FRAME_DTMF_END, digit, ms));
+	}
+	ly_unref(c);
+}
+
+int sip_call_send_info_dtmf(struct sip_call *call, char digit, unsigned duration_ms)
+{
+	struct ly_buf body;
+	int err;
+
+	if (!call->winner || sip_dialog_state(call->winner) != SIP_DIALOG_CONFIRMED)
+		return ENOTCONN;
+	ly_buf_init(&body);
+	sip_dtmf_info_body(digit, duration_ms, &body);
+	err = sip_dialog_info(call->winner, SIP_DTMF_RELAY_TYPE, body.data, body.len);
+	ly_buf_free(&body);
+	if (err)
+		ly_warning("SIP %s: cannot send DTMF %c in INFO: %s", call->peer, digit, strerror(err));
+	return err;
+}
+
 /* A re-INVITE or UPDATE in the dialog: answer its offer, or offer when it has none. */
 static void on_dialog_request(struct sip_dialog *d, struct sip_txn *st, struct sip_msg *req, void *arg)
 {
@@ -205,6 +244,8 @@ static void on_dialog_request(struct sip_dialog *d, struct sip_txn *st, struct s
 	struct sdp_error err;
 	struct ly_buf body;
 
+	if (req->method_id == SIP_METHOD_INFO)
+		on_info(call, req);
 	if (req->method_id != SIP_METHOD_INVITE && req->method_id != SIP_METHOD_UPDATE) {
 		sip_dialog_reply(d, st, req->method_id == SIP_METHOD_INFO || req->method_id == SIP_METHOD_OPTIONS
 				 ? 200 : 501, NULL, NULL, 0);
@@ -513,6 +554,7 @@ static bool on_invite(struct sip_core *core, struct sip_txn *st, struct sip_msg 
 		ly_unref(call);
 		return true;
 	}
+	call->media.dtmfmode = ep ? ep->dtmfmode : SIP_DTMF_RFC4733;
 	if (sip_dialog_uas_new_timers(layer.dt, st, req, &pb.party, &call->cc.timers, &call_user, call, &d)) {
 		ly_unref(call);	/* the dialog layer answered 400, 420, 421 or 422 */
 		return true;
@@ -725,6 +767,7 @@ struct sip_call *sip_call_request(const char *dest, const struct ly_channel *req
 		*cause = LY_CAUSE_SWITCH_CONGESTION;
 		return ly_unref(call);
 	}
+	call->media.dtmfmode = ep ? ep->dtmfmode : SIP_DTMF_RFC4733;
 	c = sip_chan_new(call, name);
 	if (!c) {
 		*cause = LY_CAUSE_SWITCH_CONGESTION;

@@ -81,6 +81,8 @@ int sip_call_dial(struct sip_call *call);
 int sip_call_answer(struct sip_call *call);
 int sip_call_indicate(struct sip_call *call, enum ly_control control);
 void sip_call_hangup(struct sip_call *call, int cause);
+/* A digit as INFO application/dtmf-relay in the established dialog. */
+int sip_call_send_info_dtmf(struct sip_call *call, char digit, unsigned duration_ms);
 
 /* One live call as `sip show channels` lists it: a copy, so the console
  * prints it off the SIP thread. */

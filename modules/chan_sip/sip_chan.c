@@ -110,6 +110,8 @@ static void sip_chan_run_async(void (*fn)(void *arg), void *arg)
 /* One operation's arguments and result. */
 struct op {
 	struct sip_call *call;
+	char digit;
+	unsigned duration_ms;
 	const char *dest;
 	const struct ly_channel *requestor;
 	enum ly_control control;
@@ -228,14 +230,51 @@ static int sip_hangup(struct ly_channel *chan)
 	return 0;
 }
 
+static void do_info_dtmf(void *arg)
+{
+	struct op *op = arg;
+
+	sip_call_send_info_dtmf(op->call, op->digit, op->duration_ms);
+	ly_unref(op->call);
+}
+
+/* A digit goes out in this leg's DTMF mode (sip_dtmf.h), whatever the
+ * mode of the leg it came from: that is where modes are converted. */
+static int write_dtmf(struct sip_call *call, const struct ly_frame *f)
+{
+	bool begin = f->type == LY_FRAME_DTMF_BEGIN;
+	struct op *op;
+
+	switch (ly_rtp_dtmf_mode(call->media.rtp)) {
+	case LY_RTP_DTMF_SIGNALLING:
+		if (begin)
+			return 0;	/* INFO carries the whole digit, sent at its end */
+		op = ly_calloc(1, sizeof(*op));
+		op->call = ly_ref(call);
+		op->digit = f->digit;
+		op->duration_ms = f->duration_ms;
+		sip_chan_run_async(do_info_dtmf, op);
+		return 0;
+	case LY_RTP_DTMF_RFC4733:
+	case LY_RTP_DTMF_INBAND:
+		return begin ? ly_rtp_dtmf_begin(call->media.rtp, f->digit)
+			     : ly_rtp_dtmf_end(call->media.rtp, f->digit, f->duration_ms);
+	case LY_RTP_DTMF_NONE:
+		break;
+	}
+	return 0;	/* no media negotiated yet */
+}
+
 static int sip_write(struct ly_channel *chan, const struct ly_frame *f)
 {
 	struct sip_call *call = ly_chan_tech_pvt(chan);
 
 	if (!call)
 		return EPIPE;
+	if (f->type == LY_FRAME_DTMF_BEGIN || f->type == LY_FRAME_DTMF_END)
+		return write_dtmf(call, f);
 	if (f->type != LY_FRAME_VOICE)
-		return 0;	/* digits and text need RFC 4733 / MESSAGE: the next issue */
+		return 0;	/* text needs MESSAGE */
 	return ly_rtp_write(call->media.rtp, f);
 }
 

@@ -315,6 +315,10 @@ static bool reject_content(struct sip_core *core, struct sip_txn *st, const stru
 	type[n] = '\0';
 	if (ly_strcaseeq(type, "application/sdp"))
 		return false;
+	/* DTMF in INFO (sip_dtmf.h) */
+	if (req->method_id == SIP_METHOD_INFO &&
+	    (ly_strcaseeq(type, "application/dtmf-relay") || ly_strcaseeq(type, "application/dtmf")))
+		return false;
 	sip_core_reply(core, st, 415, NULL, "Accept", SIP_CORE_ACCEPT, NULL);
 	return true;
 }

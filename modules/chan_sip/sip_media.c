@@ -16,6 +16,7 @@
 #include <lyre/rtp.h>
 #include <lyre/utils.h>
 
+#include "sip_dtmf.h"
 #include "sip_media.h"
 #include "sip_transport.h"
 
@@ -174,7 +175,7 @@ void sip_media_local(const struct sip_media *m, enum sdp_dir dir, struct sdp_loc
 		.port = m->port,
 		.codecs = (const char *const *)m->codecs,
 		.ncodecs = m->ncodecs,
-		.dtmf = true,
+		.dtmf = sip_dtmf_in_sdp(m->dtmfmode),
 		.ptime = 20,
 		.dir = dir,
 	};
@@ -194,6 +195,8 @@ int sip_media_apply(struct sip_media *m, const struct sdp_result *res)
 	m->negotiated = true;
 	m->fmt = fmt;
 	ly_rtp_set_payload(m->rtp, (unsigned)res->pt, fmt);
+	ly_rtp_set_dtmf(m->rtp, sip_dtmf_rtp_mode(m->dtmfmode, res->dtmf_pt),
+			sip_dtmf_in_sdp(m->dtmfmode) ? res->dtmf_pt : -1);
 	/* RFC 3264 §8.4: c=0.0.0.0 (RFC 2543 hold) or port 0 means "send
 	 * nothing"; forgetting the remote stops our stream. */
 	if (!res->port || !strcmp(res->addr, "0.0.0.0") || !strcmp(res->addr, "::"))

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #include "sdp_negotiate.h"
+#include "sip_config.h"
 
 struct ly_rtp;
 struct ly_format;
@@ -32,6 +33,7 @@ struct sip_media {
 	bool negotiated;		/* res holds a result */
 	struct sdp_result res;
 	const struct ly_format *fmt;	/* the negotiated format (the first codec before) */
+	enum sip_dtmf_mode dtmfmode;	/* the peer's; set after sip_media_open */
 };
 
 /*

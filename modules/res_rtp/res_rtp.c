@@ -7,6 +7,7 @@
 #include <lyre/rtp.h>
 
 #include "res_rtp.h"
+#include "rtp_dtmf.h"
 
 static int engine_create(int family, const struct sockaddr *bind_addr, void **pvt)
 {
@@ -78,6 +79,21 @@ static int engine_set_generator(void *pvt, ly_rtp_generator gen, void *arg)
 	return rtp_session_set_generator(pvt, gen, arg);
 }
 
+static int engine_set_dtmf(void *pvt, enum ly_rtp_dtmf_mode mode, int pt)
+{
+	return rtp_dtmf_set(pvt, mode, pt);
+}
+
+static int engine_dtmf_begin(void *pvt, char digit)
+{
+	return rtp_dtmf_send_begin(pvt, digit);
+}
+
+static int engine_dtmf_end(void *pvt, char digit, unsigned duration_ms)
+{
+	return rtp_dtmf_send_end(pvt, digit, duration_ms);
+}
+
 static struct ly_rtp_engine engine = {
 	.name = "lyre",
 	.description = "Plain RTP (RFC 3550) with symmetric RTP, strict sources and relay",
@@ -94,6 +110,9 @@ static struct ly_rtp_engine engine = {
 	.unrelay = engine_unrelay,
 	.stats = engine_stats,
 	.set_generator = engine_set_generator,
+	.set_dtmf = engine_set_dtmf,
+	.dtmf_begin = engine_dtmf_begin,
+	.dtmf_end = engine_dtmf_end,
 };
 
 static int apply_config(bool first)

@@ -130,6 +130,11 @@ void rtp_out_relay(struct rtp_out *o, const struct rtp_header *in, unsigned cloc
 /* Stamp a locally written frame of `samples` clock units. */
 void rtp_out_local(struct rtp_out *o, unsigned samples, unsigned clock, uint64_t now_ms,
 		   struct rtp_stamp *st);
+/* Stamp a packet of a DTMF event (RFC 4733 §2.5.1.2): first picks the
+ * event's timestamp (where audio would be now) into *event_ts, every packet
+ * carries it, and after the last our timestamp moves on by `duration`. */
+void rtp_out_event(struct rtp_out *o, bool first, bool last, uint32_t duration, unsigned clock,
+		   uint64_t now_ms, uint32_t *event_ts, struct rtp_stamp *st);
 uint32_t rtp_random32(void);
 
 /* ---- rtp_session.c ---- */

@@ -28,6 +28,7 @@
 #include <lyre/lyre.h>
 
 #include "res_rtp.h"
+#include "rtp_dtmf.h"
 #include "rtp_session_int.h"
 
 /* Frames waiting on a channel nobody reads: 2 s of 20 ms packets. */
@@ -54,7 +55,7 @@ static int pt_for_format(struct rtp_session *s, const struct ly_format *fmt)
 	return -1;
 }
 
-static void send_locked(struct rtp_session *s, const struct sockaddr_storage *dest,
+void rtp_session_send_locked(struct rtp_session *s, const struct sockaddr_storage *dest,
 			const uint8_t *pkt, size_t len)
 {
 	if (sendto(s->rtp.fd, pkt, len, 0, (const struct sockaddr *)dest,
@@ -65,7 +66,7 @@ static void send_locked(struct rtp_session *s, const struct sockaddr_storage *de
 }
 
 /* Stamp and send a voice frame; pkt has room for RTP_MAX_PACKET bytes. */
-static int send_frame_locked(struct rtp_session *s, const struct ly_frame *f, uint8_t *pkt)
+int rtp_session_send_frame_locked(struct rtp_session *s, const struct ly_frame *f, uint8_t *pkt)
 {
 	const struct sockaddr_storage *dest = rtp_session_destination(s);
 	struct rtp_stamp st;
@@ -90,7 +91,7 @@ static int send_frame_locked(struct rtp_session *s, const struct ly_frame *f, ui
 		      ly_now_ms(), &st);
 	rtp_header_write(pkt, st.marker, (unsigned)pt, st.seq, st.ts, s->out.ssrc);
 	memcpy(pkt + RTP_HEADER_LEN, f->data, f->datalen);
-	send_locked(s, dest, pkt, RTP_HEADER_LEN + f->datalen);
+	rtp_session_send_locked(s, dest, pkt, RTP_HEADER_LEN + f->datalen);
 	return 0;
 }
 
@@ -100,14 +101,15 @@ int rtp_session_write(struct rtp_session *s, const struct ly_frame *f)
 	int err;
 
 	pthread_mutex_lock(&s->lock);
-	err = send_frame_locked(s, f, pkt);
+	/* A digit going out replaces the audio (rtp_dtmf_io.c). */
+	err = rtp_dtmf_mutes_locked(s) ? 0 : rtp_session_send_frame_locked(s, f, pkt);
 	pthread_mutex_unlock(&s->lock);
 	return err;
 }
 
 /* A packet from the other leg: give it our stream's identity and send it. */
 static void relay_into(struct rtp_session *s, uint8_t *pkt, size_t len,
-		       const struct rtp_header *h, const struct ly_format *fmt)
+		       const struct rtp_header *h, const struct ly_format *fmt, bool event)
 {
 	const struct sockaddr_storage *dest;
 	struct rtp_stamp st;
@@ -117,12 +119,12 @@ static void relay_into(struct rtp_session *s, uint8_t *pkt, size_t len,
 	dest = rtp_session_destination(s);
 	if (!s->closed && dest) {
 		/* Both legs may number the same codec differently (dynamic PTs). */
-		pt = fmt ? pt_for_format(s, fmt) : -1;
+		pt = event ? rtp_dtmf_pt_locked(s) : fmt ? pt_for_format(s, fmt) : -1;
 		rtp_out_relay(&s->out, h, fmt ? rtp_format_clock(fmt) : rtp_pt_clock(h->pt),
 			      ly_now_ms(), &st);
 		rtp_header_restamp(pkt, st.marker, pt >= 0 ? (unsigned)pt : h->pt, st.seq, st.ts,
 				   s->out.ssrc);
-		send_locked(s, dest, pkt, len);
+		rtp_session_send_locked(s, dest, pkt, len);
 	}
 	pthread_mutex_unlock(&s->lock);
 }
@@ -152,10 +154,12 @@ void rtp_session_on_tick(struct rtp_session *s)
 	struct ly_frame *f = NULL;
 
 	pthread_mutex_lock(&s->lock);
-	if (s->gen && !s->closed)
+	if (!s->closed && rtp_dtmf_tick_locked(s, pkt))
+		;	/* a digit took this tick */
+	else if (s->gen && !s->closed)
 		f = s->gen(s->gen_arg);
 	if (f)
-		send_frame_locked(s, f, pkt);
+		rtp_session_send_frame_locked(s, f, pkt);
 	pthread_mutex_unlock(&s->lock);
 	ly_frame_free(f);
 }
@@ -204,7 +208,7 @@ static enum verdict check_source(struct rtp_session *s, const struct sockaddr_st
  * happen after it, with references taken here. */
 static void triage(struct rtp_session *s, size_t len, const struct sockaddr_storage *from,
 		   const struct rtp_header *h, bool valid, struct rtp_session **peer,
-		   struct ly_channel **chan, const struct ly_format **fmt)
+		   struct ly_channel **chan, const struct ly_format **fmt, bool *event)
 {
 	enum verdict v;
 
@@ -226,11 +230,12 @@ static void triage(struct rtp_session *s, size_t len, const struct sockaddr_stor
 	s->stats.bytes_in += len;
 	s->stats.ssrc_in = h->ssrc;
 	*fmt = s->pt_fmt[h->pt];
+	*event = rtp_dtmf_is_event_locked(s, h->pt);
 	if (s->peer) {
 		*peer = ly_ref(s->peer);
 		s->stats.relayed++;
 	} else if (s->chan && h->payload_len) {
-		if (*fmt)
+		if (*fmt || *event)
 			*chan = ly_ref(s->chan);
 		else
 			s->stats.dropped_payload++;
@@ -255,6 +260,7 @@ static void to_channel(struct rtp_session *s, struct ly_channel *chan, const uin
 			       h->payload_len);
 	f->ts = h->ts;
 	f->seqno = h->seq;
+	rtp_dtmf_on_audio(s, chan, f);
 	ly_chan_queue_frame(chan, f);
 }
 
@@ -266,13 +272,17 @@ static void receive_packet(struct rtp_session *s, uint8_t *pkt, size_t len,
 	struct rtp_session *peer = NULL;
 	struct ly_channel *chan = NULL;
 	const struct ly_format *fmt = NULL;
+	bool event = false;
 
 	pthread_mutex_lock(&s->lock);
-	triage(s, len, from, &h, valid, &peer, &chan, &fmt);
+	triage(s, len, from, &h, valid, &peer, &chan, &fmt, &event);
 	pthread_mutex_unlock(&s->lock);
 	if (peer) {
-		relay_into(peer, pkt, len, &h, fmt);
+		relay_into(peer, pkt, len, &h, fmt, event);
 		ly_unref(peer);
+	} else if (chan && event) {
+		rtp_dtmf_receive(s, chan, pkt, &h);
+		ly_unref(chan);
 	} else if (chan) {
 		to_channel(s, chan, pkt, &h, fmt);
 		ly_unref(chan);

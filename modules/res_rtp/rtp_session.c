@@ -16,6 +16,7 @@
 #include <lyre/lyre.h>
 
 #include "res_rtp.h"
+#include "rtp_dtmf.h"
 #include "rtp_session_int.h"
 
 /* Ports tried when another program holds some of ours. */
@@ -93,6 +94,7 @@ static void session_destroy(void *obj)
 		close(s->rtcp.fd);
 	if (s->port)
 		rtp_ports_give(s->port);
+	rtp_dtmf_free(s);
 	pthread_mutex_destroy(&s->lock);
 }
 

@@ -36,9 +36,18 @@ struct rtp_session {
 	void *gen_arg;
 	struct rtp_out out;
 	struct ly_rtp_stats stats;
+	struct rtp_dtmf_state *dtmf;	/* rtp_dtmf_io.c; NULL until set */
 
 	struct rtp_session *prev, *next;	/* all sessions, for the CLI */
 };
+
+struct rtp_dtmf_state;
+
+/* ---- from rtp_media.c, for rtp_dtmf_io.c (session locked) ---- */
+
+void rtp_session_send_locked(struct rtp_session *s, const struct sockaddr_storage *dest,
+			     const uint8_t *pkt, size_t len);
+int rtp_session_send_frame_locked(struct rtp_session *s, const struct ly_frame *f, uint8_t *pkt);
 
 /* ---- helpers from rtp_session.c ---- */
 

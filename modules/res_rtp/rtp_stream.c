@@ -102,6 +102,23 @@ void rtp_out_relay(struct rtp_out *o, const struct rtp_header *in, unsigned cloc
 	note_sent(o, st, now_ms);
 }
 
+void rtp_out_event(struct rtp_out *o, bool first, bool last, uint32_t duration, unsigned clock,
+		   uint64_t now_ms, uint32_t *event_ts, struct rtp_stamp *st)
+{
+	st->seq = (uint16_t)(o->seq + 1);
+	if (first && (o->feed_relay || !o->started || now_ms - o->sent_ms > LOCAL_GAP_MS))
+		next_start(o, clock, now_ms, &st->seq, event_ts);
+	else if (first)
+		*event_ts = o->ts + o->last_samples;
+	st->marker = first;
+	st->ts = *event_ts;
+	o->feed_relay = false;
+	o->last_samples = 0;	/* audio resumes at the event's end, not after it */
+	note_sent(o, st, now_ms);
+	if (last)
+		o->ts = *event_ts + duration;
+}
+
 void rtp_out_local(struct rtp_out *o, unsigned samples, unsigned clock, uint64_t now_ms,
 		   struct rtp_stamp *st)
 {

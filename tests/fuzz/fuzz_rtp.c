@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "res_rtp.h"
+#include "rtp_dtmf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -21,6 +22,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rtp_header_parse(packet, size, &h) == 0) {
 		/* What the parser promises: the payload lies inside the packet. */
 		if (h.payload_off > size || h.payload_len > size - h.payload_off)
+			abort();
+		/* The payload as RFC 4733 telephone-event, through the receive
+		 * state machine twice (a repeat must give no new digit). */
+		struct rtp_dtmf_rx rx = { 0 };
+		struct ly_dtmf_ev ev[3];
+
+		rtp_dtmf_rx_packet(&rx, h.ts, packet + h.payload_off, h.payload_len, 8000, 0, ev);
+		if (rtp_dtmf_rx_packet(&rx, h.ts, packet + h.payload_off, h.payload_len, 8000, 1,
+				       ev) > 1)
 			abort();
 	}
 	free(packet);

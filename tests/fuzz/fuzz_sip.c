@@ -7,6 +7,7 @@
 
 #include <lyre/utils.h>
 
+#include "sip_dtmf.h"
 #include "sip_msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -56,8 +57,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct sip_msg *m = NULL;
 		enum sip_parse_result r = sip_msg_parse((const char *)data, size, framings[i], &m, &info);
 
-		if (r == SIP_PARSE_OK)
+		if (r == SIP_PARSE_OK) {
+			char digit;
+			unsigned ms;
+
 			walk(m);
+			/* the body as an INFO with DTMF (sip_dtmf.c) */
+			if (sip_dtmf_info_parse(m->content_type, m->body, m->body_len, &digit, &ms) == 0 &&
+			    !digit)
+				__builtin_trap();
+		}
 		else if (m)
 			sip_msg_unref(sip_msg_new_response(m, info.status ? info.status : 400, info.reason, NULL));
 		sip_msg_unref(m);
