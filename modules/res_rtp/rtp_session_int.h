@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include "res_rtp.h"
+#include "rtp_srtp.h"
 
 /* Fields below `lock` are guarded by it, except those set at creation
  * (worker, sockets, port, family) which never change. */
@@ -36,6 +37,7 @@ struct rtp_session {
 	void *gen_arg;
 	struct rtp_out out;
 	struct ly_rtp_stats stats;
+	struct rtp_srtp *srtp;		/* NULL: plain RTP (rtp_srtp.h) */
 
 	struct rtp_session *prev, *next;	/* all sessions, for the CLI */
 };
