@@ -261,3 +261,21 @@ int ly_rtp_dtmf_end(struct ly_rtp *rtp, char digit, unsigned duration_ms)
 	return rtp->engine->dtmf_end ? rtp->engine->dtmf_end(rtp->pvt, digit, duration_ms)
 				     : ENOTSUP;
 }
+int ly_rtp_srtp_keygen(struct ly_rtp *rtp, enum ly_srtp_suite suite, struct ly_srtp_key *out)
+{
+	if (!rtp || !out || !ly_srtp_key_len(suite))
+		return EINVAL;
+	return rtp->engine->srtp_keygen ? rtp->engine->srtp_keygen(rtp->pvt, suite, out) : ENOTSUP;
+}
+
+int ly_rtp_set_crypto(struct ly_rtp *rtp, const struct ly_srtp_key *local,
+		      const struct ly_srtp_key *remote)
+{
+	if (!rtp || !local != !remote)
+		return EINVAL;
+	if (local && (local->suite != remote->suite || !ly_srtp_key_len(local->suite) ||
+		      local->len != ly_srtp_key_len(local->suite) || remote->len != local->len))
+		return EINVAL;
+	return rtp->engine->set_crypto ? rtp->engine->set_crypto(rtp->pvt, local, remote) : ENOTSUP;
+}
+

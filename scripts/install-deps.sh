@@ -2,13 +2,15 @@
 # scripts/install-deps.sh [--test] - install the Debian packages Lyre needs.
 #   (no flag)  what building and running need
 #   --test     also what the test suite needs (clang for the sanitizer and
-#              fuzzing builds, the SIP peers, audio tools, tmux)
+#              fuzzing builds, the SIP peers, audio tools, tmux, tshark)
+# DEBIAN_FRONTEND=noninteractive keeps tshark's wireshark-common from asking
+# about non-root capture (the tests capture as root).
 # Runs apt-get only when something is missing, so repeated runs are quick.
 set -euo pipefail
 build_pkgs=(build-essential autoconf automake libtool libltdl-dev pkg-config
 	libxml2-dev libsrtp2-dev libspeexdsp-dev libopus-dev libssl-dev libedit-dev libsqlite3-dev)
 test_pkgs=(clang libclang-rt-dev perl iproute2 procps tmux hyperfine
-	sip-tester baresip-core sox libsox-fmt-all espeak-ng python3)
+	sip-tester baresip-core sox libsox-fmt-all espeak-ng python3 tshark)
 pkgs=("${build_pkgs[@]}")
 [ "${1:-}" = --test ] && pkgs+=("${test_pkgs[@]}")
 

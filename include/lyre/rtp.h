@@ -31,6 +31,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 
 struct ly_module;
@@ -50,9 +51,66 @@ struct ly_rtp_stats {
 	uint64_t dropped_payload;	/* payload type with no format to give the channel */
 	uint64_t dropped_queue;		/* the channel's queue was full (nobody reading) */
 	uint64_t relayed;		/* of packets_in, sent on to the relay peer */
+	uint64_t srtp_auth_fail;	/* SRTP: bad auth tag, or not SRTP at all */
+	uint64_t srtp_replay;		/* SRTP: replayed or too old (RFC 3711 §3.3.2) */
 	uint32_t ssrc_out;		/* our SSRC toward the far end */
 	uint32_t ssrc_in;		/* the far end's current SSRC (0 before any packet) */
 };
+
+/*
+ * SRTP (RFC 3711) crypto suites for SDES keying (RFC 4568 §6.2, RFC 7714
+ * §12 for the AEAD ones).  The key is the master key followed by the
+ * master salt, as a=crypto's inline: carries it.
+ */
+enum ly_srtp_suite {
+	LY_SRTP_NONE = 0,
+	LY_SRTP_AES_CM_128_HMAC_SHA1_80,	/* 16-byte key + 14-byte salt */
+	LY_SRTP_AES_CM_128_HMAC_SHA1_32,	/* same keys, 4-byte RTP tag */
+	LY_SRTP_AEAD_AES_128_GCM,		/* 16-byte key + 12-byte salt */
+	LY_SRTP_AEAD_AES_256_GCM,		/* 32-byte key + 12-byte salt */
+};
+#define LY_SRTP_SUITES 4		/* suites after LY_SRTP_NONE */
+#define LY_SRTP_MAX_KEY 44		/* the longest key||salt (AES-256-GCM) */
+
+struct ly_srtp_key {
+	enum ly_srtp_suite suite;
+	uint8_t key[LY_SRTP_MAX_KEY];	/* master key || master salt */
+	unsigned len;			/* ly_srtp_key_len(suite) */
+};
+
+/* The RFC name ("AES_CM_128_HMAC_SHA1_80"), or NULL.  Inline, so that
+ * SDP code (and its fuzz target) needs no engine to know the suites. */
+static inline const char *ly_srtp_suite_name(enum ly_srtp_suite suite)
+{
+	switch (suite) {
+	case LY_SRTP_AES_CM_128_HMAC_SHA1_80: return "AES_CM_128_HMAC_SHA1_80";
+	case LY_SRTP_AES_CM_128_HMAC_SHA1_32: return "AES_CM_128_HMAC_SHA1_32";
+	case LY_SRTP_AEAD_AES_128_GCM: return "AEAD_AES_128_GCM";
+	case LY_SRTP_AEAD_AES_256_GCM: return "AEAD_AES_256_GCM";
+	default: return NULL;
+	}
+}
+
+/* By name, case-sensitive as RFC 4568 §9.2 registers them; LY_SRTP_NONE if unknown. */
+static inline enum ly_srtp_suite ly_srtp_suite_by_name(const char *name)
+{
+	for (unsigned i = 1; name && i <= LY_SRTP_SUITES; i++)
+		if (strcmp(ly_srtp_suite_name((enum ly_srtp_suite)i), name) == 0)
+			return (enum ly_srtp_suite)i;
+	return LY_SRTP_NONE;
+}
+
+/* Bytes of key||salt for a suite, 0 for an unknown one. */
+static inline unsigned ly_srtp_key_len(enum ly_srtp_suite suite)
+{
+	switch (suite) {
+	case LY_SRTP_AES_CM_128_HMAC_SHA1_80:
+	case LY_SRTP_AES_CM_128_HMAC_SHA1_32: return 30;
+	case LY_SRTP_AEAD_AES_128_GCM: return 28;
+	case LY_SRTP_AEAD_AES_256_GCM: return 44;
+	default: return 0;
+	}
+}
 
 /*
  * Media the PBX makes itself (playback, music on hold): every 20 ms the
@@ -87,7 +145,7 @@ enum ly_rtp_dtmf_mode {
 /*
  * What an engine implements.  pvt is the engine's own session state.
  * Every op returns 0 or an errno value.  The table only grows by appending
- * (SRTP keys, RTCP, DTMF come next); a NULL op answers ENOTSUP.
+ * (RTCP, DTMF come next); a NULL op answers ENOTSUP.
  */
 struct ly_rtp_engine {
 	const char *name;		/* "lyre" */
@@ -114,6 +172,13 @@ struct ly_rtp_engine {
 	int (*set_dtmf)(void *pvt, enum ly_rtp_dtmf_mode mode, int pt);
 	int (*dtmf_begin)(void *pvt, char digit);
 	int (*dtmf_end)(void *pvt, char digit, unsigned duration_ms);
+	/* A fresh random key for `suite`; ENOTSUP when the engine lacks it. */
+	int (*srtp_keygen)(void *pvt, enum ly_srtp_suite suite, struct ly_srtp_key *out);
+	/* SRTP from now on with our key (we encrypt) and the peer's (we
+	 * decrypt); both NULL: plain RTP again.  A key equal to the one in
+	 * force keeps its context (roll-over counter, replay window). */
+	int (*set_crypto)(void *pvt, const struct ly_srtp_key *local,
+			  const struct ly_srtp_key *remote);
 
 	struct ly_rtp_engine *next;	/* the core's list; set by register */
 	struct ly_module *owner;	/* set by ly_rtp_engine_register */
@@ -163,6 +228,19 @@ int ly_rtp_get_stats(struct ly_rtp *rtp, struct ly_rtp_stats *out);
 /* Start (gen non-NULL) or stop generated media.  Once it returns with
  * NULL, the previous generator is not running and will not run again. */
 int ly_rtp_set_generator(struct ly_rtp *rtp, ly_rtp_generator gen, void *arg);
+/* A fresh master key and salt for `suite`, from a CSPRNG.  ENOTSUP when
+ * the engine cannot do that suite. */
+int ly_rtp_srtp_keygen(struct ly_rtp *rtp, enum ly_srtp_suite suite, struct ly_srtp_key *out);
+/*
+ * Encrypt what we send with `local` and decrypt what comes with `remote`
+ * (SDES: our a=crypto key and the peer's; both must name one suite).  Both
+ * NULL turns SRTP off.  Packets that fail authentication or replay checks
+ * are dropped and counted (srtp_auth_fail, srtp_replay).  On a relay each
+ * leg decrypts with its own remote key and the other leg re-encrypts with
+ * its own local key: keys never cross from one leg to the other.
+ */
+int ly_rtp_set_crypto(struct ly_rtp *rtp, const struct ly_srtp_key *local,
+		      const struct ly_srtp_key *remote);
 
 /* How this session carries DTMF; pt: the telephone-event payload type
  * from SDP (RFC4733 mode), else -1.  May change on any re-INVITE. */

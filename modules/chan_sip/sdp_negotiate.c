@@ -11,6 +11,7 @@
 
 #include <lyre/utils.h>
 
+#include "sdp_crypto.h"
 #include "sdp_negotiate.h"
 
 #define TELEPHONE_EVENT "telephone-event"
@@ -308,6 +309,20 @@ static void offer_telephone_events(struct sdp_media *m)
 		format_fill(format_add_pt(m, pt), TELEPHONE_EVENT, 48000, 0, TELEPHONE_EVENT_FMTP);
 }
 
+/* RFC 4568 §5.1: one a=crypto per suite, tags 1, 2, ... in our order. */
+static void offer_crypto(struct sdp_media *m, const struct sdp_local *local)
+{
+	if (local->srtp == SDP_SRTP_NO)
+		return;
+	for (size_t i = 0; i < local->nkeys; i++) {
+		struct sdp_crypto c = { .tag = i + 1, .key = local->keys[i] };
+		char *v = sdp_crypto_format(&c);
+
+		sdp_attr_add(&m->attrs, &m->nattrs, "crypto", v);
+		free(v);
+	}
+}
+
 int sdp_offer_create(const struct sdp_local *local, struct sdp_owner *own,
 		     struct sdp_session **out, struct sdp_error *err)
 {
@@ -321,7 +336,8 @@ int sdp_offer_create(const struct sdp_local *local, struct sdp_owner *own,
 		return EINVAL;
 	}
 	s = session_start(local, own);
-	m = sdp_media_add(s, "audio", local->port, "RTP/AVP");
+	m = sdp_media_add(s, "audio", local->port,
+			  local->srtp == SDP_SRTP_MANDATORY && local->nkeys ? "RTP/SAVP" : "RTP/AVP");
 	offer_codecs(m, local);
 	if (m->nfmts == 0) {
 		sdp_free(s);
@@ -332,6 +348,7 @@ int sdp_offer_create(const struct sdp_local *local, struct sdp_owner *own,
 		offer_telephone_events(m);
 	m->ptime = local->ptime;
 	m->dir = dir_or_sendrecv(local->dir);
+	offer_crypto(m, local);
 	owner_stamp(own, s);
 	*out = s;
 	return 0;
@@ -344,7 +361,58 @@ struct choice {
 	const struct sdp_format *codec_fmt;	/* the offer's format of the codec */
 	const struct sdp_codec *codec;
 	const struct sdp_format *dtmf;		/* the offer's telephone-event, or NULL */
+	bool srtp;
+	struct sdp_crypto crypto;		/* the offer's line we took (the peer's key) */
+	const struct ly_srtp_key *key;		/* ours for that suite */
 };
+
+static const struct ly_srtp_key *local_key(const struct sdp_local *local, enum ly_srtp_suite s)
+{
+	for (size_t i = 0; i < local->nkeys; i++)
+		if (local->keys[i].suite == s)
+			return &local->keys[i];
+	return NULL;
+}
+
+/* §7.1.1: the first a=crypto of the offer that we can use. */
+static bool choose_crypto(const struct sdp_media *om, const struct sdp_local *local,
+			  struct choice *ch)
+{
+	for (size_t i = 0; i < om->nattrs; i++) {
+		const struct sdp_attr *a = &om->attrs[i];
+
+		if (strcmp(a->name, "crypto") != 0 || sdp_crypto_parse(a->value, &ch->crypto, NULL))
+			continue;
+		ch->key = local_key(local, ch->crypto.key.suite);
+		if (ch->key) {
+			ch->srtp = true;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The profile rules at the top of sdp_negotiate.h. */
+static bool srtp_acceptable(const struct sdp_media *om, const struct sdp_local *local,
+			    struct choice *ch, const char **why)
+{
+	bool savp = strcmp(om->proto, "RTP/SAVP") == 0;
+
+	if (!savp && strcmp(om->proto, "RTP/AVP") != 0) {
+		*why = "unsupported media protocol (only RTP/AVP and RTP/SAVP)";
+		return false;
+	}
+	if (local->srtp == SDP_SRTP_NO) {
+		if (savp)
+			*why = "media protocol RTP/SAVP (SRTP) refused: srtp=no";
+		return !savp;
+	}
+	if (choose_crypto(om, local, ch) || (!savp && local->srtp == SDP_SRTP_OPTIONAL))
+		return true;
+	*why = savp || om->nattrs ? "no a=crypto line we can use"
+				  : "srtp=mandatory and the offer is plain RTP";
+	return false;
+}
 
 /* First codec of the endpoint's list that the offer carries (see the
  * header for why the endpoint's order wins over the offer's). */
@@ -376,10 +444,8 @@ static bool acceptable(const struct sdp_session *offer, const struct sdp_media *
 		*why = "the audio stream is disabled (port 0)";
 		return false;
 	}
-	if (strcmp(om->proto, "RTP/AVP") != 0) {
-		*why = "unsupported media protocol (only RTP/AVP)";
+	if (!srtp_acceptable(om, local, ch, why))
 		return false;
-	}
 	if (!unicast_literal(sdp_media_conn(offer, om))) {
 		*why = "the connection address is not a unicast IP literal";
 		return false;
@@ -417,6 +483,14 @@ static void answer_accept(struct sdp_session *a, const struct sdp_session *offer
 	if (ch->dtmf)
 		answer_format(am, ch->dtmf, NULL, TELEPHONE_EVENT_FMTP);
 	am->ptime = local->ptime;
+	if (ch->srtp) {
+		/* RFC 4568 §7.1.2: the offer's tag and suite, our own key */
+		struct sdp_crypto c = { .tag = ch->crypto.tag, .key = *ch->key };
+		char *v = sdp_crypto_format(&c);
+
+		sdp_attr_add(&am->attrs, &am->nattrs, "crypto", v);
+		free(v);
+	}
 	/* §6.1: sendonly is answered recvonly or inactive, recvonly with
 	 * sendonly or inactive, inactive with inactive; our own wish (a hold
 	 * of ours) can only take directions away. */
@@ -443,6 +517,11 @@ static void result_from_choice(struct sdp_result *res, size_t index,
 	res->rate = ch->codec->rate;
 	res->dtmf_pt = ch->dtmf ? ch->dtmf->pt : -1;
 	res->dir = dir;
+	res->srtp = ch->srtp;
+	if (ch->srtp) {
+		res->local_key = *ch->key;
+		res->remote_key = ch->crypto.key;
+	}
 	result_set_peer(res, offer, om);
 }
 
@@ -540,6 +619,46 @@ static int check_answer_shape(const struct sdp_session *offer, const struct sdp_
 	return 0;
 }
 
+/*
+ * RFC 4568 §7.1.3/§7.1.4: the answer's a=crypto must carry a tag of our
+ * offer with that line's suite; its key is the peer's.  No a=crypto in
+ * the answer is plain RTP, which is refused when we offered RTP/SAVP.
+ */
+static int answered_crypto(const struct sdp_media *om, const struct sdp_media *am,
+			   struct sdp_result *res, struct sdp_error *err)
+{
+	const struct sdp_attr *a = sdp_attr_find(am->attrs, am->nattrs, "crypto");
+	struct sdp_crypto theirs, ours;
+	const char *why = "";
+
+	if (!a) {
+		if (strcmp(om->proto, "RTP/SAVP") == 0) {
+			set_error(err, 488, "plain RTP answer to our SRTP (RTP/SAVP) offer");
+			return EPROTO;
+		}
+		return 0;
+	}
+	if (!sdp_attr_find(om->attrs, om->nattrs, "crypto"))
+		return 0;	/* we offered none: the line means nothing (§5.1.1) */
+	if (sdp_crypto_parse(a->value, &theirs, &why)) {
+		set_error(err, 488, "unusable a=crypto in the answer: %s", why);
+		return EPROTO;
+	}
+	for (size_t i = 0; i < om->nattrs; i++) {
+		if (strcmp(om->attrs[i].name, "crypto") != 0 ||
+		    sdp_crypto_parse(om->attrs[i].value, &ours, NULL) || ours.tag != theirs.tag)
+			continue;
+		if (ours.key.suite != theirs.key.suite)
+			break;
+		res->srtp = true;
+		res->local_key = ours.key;
+		res->remote_key = theirs.key;
+		return 0;
+	}
+	set_error(err, 488, "the answer's a=crypto matches no line of our offer");
+	return EPROTO;
+}
+
 int sdp_answer_apply(const struct sdp_session *offer, const struct sdp_session *answer,
 		     struct sdp_result *res, struct sdp_error *err)
 {
@@ -566,5 +685,5 @@ int sdp_answer_apply(const struct sdp_session *offer, const struct sdp_session *
 	res->dtmf_pt = dtmf ? dtmf->pt : -1;
 	res->dir = dir_and(sdp_media_dir(offer, om), dir_mirror(peer_dir(answer, am)));
 	result_set_peer(res, answer, am);
-	return 0;
+	return answered_crypto(om, am, res, err);
 }

@@ -18,8 +18,26 @@
  * - Payload type numbers of the offer are kept in the answer (§6.1), so
  *   both sides use one number for each codec, dynamic ones included.
  * - One audio stream.  Every other m= line (video, a second audio stream,
- *   image/T.38, RTP/SAVP until SRTP exists) is rejected with port 0, and
- *   the answer keeps the offer's m= count and order (§6).
+ *   image/T.38, profiles other than RTP/AVP and RTP/SAVP) is rejected with
+ *   port 0, and the answer keeps the offer's m= count and order (§6).
+ * - SRTP with SDES keys (RFC 4568), by the endpoint's srtp= setting:
+ *     no         offers RTP/AVP without a=crypto; a RTP/SAVP offer is
+ *                rejected (488 when it is the only audio), a=crypto in
+ *                an RTP/AVP offer is ignored.
+ *     optional   offers RTP/AVP WITH a=crypto lines ("best effort SRTP",
+ *                what baresip's mediaenc=srtp and Asterisk's
+ *                media_encryption_optimistic do): a phone that knows SDES
+ *                answers with a=crypto and the call is encrypted, any
+ *                other ignores the lines and the call is plain.  Answers
+ *                RTP/SAVP with SRTP, RTP/AVP with SRTP when it carries a
+ *                usable a=crypto, else plain.
+ *     mandatory  offers RTP/SAVP; an answer without a usable a=crypto is
+ *                refused (EPROTO: the SIP layer ends the call).  Answers
+ *                an offer with a usable a=crypto (RTP/SAVP or RTP/AVP),
+ *                and a plain offer with 488.
+ *   The answerer takes the offer's first a=crypto line whose suite we can
+ *   do (§7.1.1 lets it pick any) and answers with that line's tag and
+ *   suite and our own key: keys are per direction, never echoed.
  */
 #ifndef LYRE_SIP_SDP_NEGOTIATE_H
 #define LYRE_SIP_SDP_NEGOTIATE_H
@@ -27,6 +45,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <lyre/rtp.h>
 
 #include "sdp.h"
 
@@ -46,6 +66,8 @@ const struct sdp_codec *sdp_codec_find(const char *format);
  * has one, else the static payload type (RFC 3551 §6).  NULL if unknown. */
 const struct sdp_codec *sdp_codec_of(const struct sdp_format *f);
 
+enum sdp_srtp { SDP_SRTP_NO, SDP_SRTP_OPTIONAL, SDP_SRTP_MANDATORY };
+
 /* What we offer or accept on our side of one call leg. */
 struct sdp_local {
 	const char *addr;	/* our RTP address, an IPv4 or IPv6 literal */
@@ -56,6 +78,10 @@ struct sdp_local {
 	unsigned ptime;		/* a=ptime we ask for, 0 to leave it out */
 	enum sdp_dir dir;	/* SDP_SENDRECV; SDP_SENDONLY to hold the peer;
 				 * SDP_INACTIVE; SDP_DIR_UNSET counts as sendrecv */
+	enum sdp_srtp srtp;	/* see the top */
+	const struct ly_srtp_key *keys;	/* our keys, one per suite we can do,
+					 * preferred first; offered in order */
+	size_t nkeys;
 };
 
 /* Our o= line across one dialog.  RFC 3264 §8: a new offer or answer
@@ -87,6 +113,9 @@ struct sdp_result {
 	unsigned ptime;		/* the packetization the peer asked for, 0 none */
 	enum sdp_dir dir;	/* what WE may do: SDP_SENDRECV, SDP_SENDONLY, ... */
 	bool remote_hold;	/* the peer put us on hold (RFC 3264 §8.4) */
+	bool srtp;		/* SRTP with the two keys below */
+	struct ly_srtp_key local_key;	/* ours: we encrypt with it */
+	struct ly_srtp_key remote_key;	/* the peer's: we decrypt with it */
 };
 
 /* Build our offer: one audio m= line with the local codecs in order,

@@ -163,6 +163,14 @@ static int party_for(const struct sip_msg_src *dst, struct party_buf *pb)
 
 /* ---- SDP ---- */
 
+/* An endpoint's or a trunk's srtp= for SDP. */
+static enum sdp_srtp srtp_of(enum sip_srtp_mode m)
+{
+	if (m == SIP_SRTP_NO)
+		return SDP_SRTP_NO;
+	return m == SIP_SRTP_MANDATORY ? SDP_SRTP_MANDATORY : SDP_SRTP_OPTIONAL;
+}
+
 static void queue_hold_change(struct sip_call *call, const struct sdp_result *res)
 {
 	if (res->remote_hold == call->remote_hold)
@@ -191,10 +199,21 @@ static void read_answer(struct sip_call *call, struct sip_dialog *d, const struc
 
 	if (!msg->body_len)
 		return;
-	if (sip_dialog_sdp_apply_answer(d, msg, &res, &err) == 0)
-		apply_result(call, &res);
-	else if (!call->media.negotiated)
-		ly_warning("SIP %s: unusable SDP answer", call->peer);
+	memset(&err, 0, sizeof(err));
+	if (sip_dialog_sdp_apply_answer(d, msg, &res, &err) == 0) {
+		if (apply_result(call, &res) == 0 || call->media.srtp != SDP_SRTP_MANDATORY)
+			return;
+	} else if (call->media.srtp != SDP_SRTP_MANDATORY) {
+		if (!call->media.negotiated)
+			ly_warning("SIP %s: unusable SDP answer", call->peer);
+		return;
+	}
+	/* srtp=mandatory: a plain answer to our RTP/SAVP offer leaves no way
+	 * to talk in secret; RFC 3261 §13.2.1 leaves BYE (or CANCEL) as the
+	 * way to refuse an answer, which the hangup sends. */
+	ly_warning("SIP %s: ending the call, srtp=mandatory: %s", call->peer,
+		   err.msg[0] ? err.msg : "the SRTP keys could not be used");
+	call_softhangup(call, sip_status_to_cause(488));
 }
 
 /* ---- DTMF in INFO (sip_dtmf.h) ---- */
@@ -549,7 +568,9 @@ static bool on_invite(struct sip_core *core, struct sip_txn *st, struct sip_msg 
 	pb.from[0] = '\0';
 	if (party_for(&req->src, &pb) ||
 	    sip_media_open(&call->media, (const struct sockaddr *)&req->src.addr, ep ? ep->allow : NULL,
-			   ep ? ep->symmetric_rtp : false)) {
+			   ep ? ep->symmetric_rtp : false) ||
+	    (sip_media_set_srtp(&call->media, srtp_of(ep ? ep->srtp : trunk->srtp)) &&
+	     call->media.srtp == SDP_SRTP_MANDATORY)) {
 		reject(st, 503);
 		ly_unref(call);
 		return true;
@@ -763,7 +784,9 @@ struct sip_call *sip_call_request(const char *dest, const struct ly_channel *req
 		return ly_unref(call);
 	}
 	if (sip_media_open(&call->media, (const struct sockaddr *)&call->targets[0].dst.addr,
-			   ep ? ep->allow : NULL, ep ? ep->symmetric_rtp : false)) {
+			   ep ? ep->allow : NULL, ep ? ep->symmetric_rtp : false) ||
+	    (sip_media_set_srtp(&call->media, srtp_of(ep ? ep->srtp : t->srtp)) &&
+	     call->media.srtp == SDP_SRTP_MANDATORY)) {
 		*cause = LY_CAUSE_SWITCH_CONGESTION;
 		return ly_unref(call);
 	}

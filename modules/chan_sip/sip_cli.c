@@ -136,7 +136,9 @@ static enum ly_cli_result show_endpoint(struct ly_cli_args *a)
 	algos_text(e->auth_algos, buf, sizeof(buf));
 	ly_cli_print(a, "Auth algorithms: %s\n", buf);
 	ly_cli_print(a, "DTMF mode:       %s\n", sip_dtmf_mode_name(e->dtmfmode));
-	ly_cli_print(a, "SRTP:            %s\n", sip_srtp_mode_name(e->srtp));
+	ly_cli_print(a, "SRTP:            %s%s\n", sip_srtp_mode_name(e->srtp),
+		     sip_conf_srtp_exposed(sip_core_conf(core), e->transport, e->srtp)
+		     ? "  WARNING: SDES keys over a transport that is not TLS" : "");
 	ly_cli_print(a, "force_rport:     %s\n", e->force_rport ? "yes" : "no");
 	ly_cli_print(a, "rewrite_contact: %s\n", e->rewrite_contact ? "yes" : "no");
 	ly_cli_print(a, "symmetric_rtp:   %s\n", e->symmetric_rtp ? "yes" : "no");

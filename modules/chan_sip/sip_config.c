@@ -467,6 +467,17 @@ static int read_transport(const struct ly_cfg_section *s, struct sip_conf *c, ch
 	return 0;
 }
 
+static int parse_srtp(const struct ly_cfg_var *v, enum sip_srtp_mode *out, char *err, size_t errlen)
+{
+	if (ly_false(v->value))
+		return *out = SIP_SRTP_NO, 0;
+	if (ly_strcaseeq(v->value, "optional"))
+		return *out = SIP_SRTP_OPTIONAL, 0;
+	if (ly_true(v->value) || ly_strcaseeq(v->value, "mandatory") || ly_strcaseeq(v->value, "sdes"))
+		return *out = SIP_SRTP_MANDATORY, 0;
+	return bad_var(err, errlen, v, "expected no, optional or mandatory");
+}
+
 static int endpoint_var(const struct ly_cfg_var *v, struct sip_endpoint_conf *e, char *err,
 			size_t errlen)
 {
@@ -526,15 +537,8 @@ static int endpoint_var(const struct ly_cfg_var *v, struct sip_endpoint_conf *e,
 				return e->dtmfmode = (enum sip_dtmf_mode)i, 0;
 		return bad_var(err, errlen, v, "expected rfc4733, inband, info or auto");
 	}
-	if (ly_strcaseeq(n, "srtp") || ly_strcaseeq(n, "media_encryption")) {
-		if (ly_false(v->value))
-			return e->srtp = SIP_SRTP_NO, 0;
-		if (ly_strcaseeq(v->value, "optional"))
-			return e->srtp = SIP_SRTP_OPTIONAL, 0;
-		if (ly_true(v->value) || ly_strcaseeq(v->value, "mandatory") || ly_strcaseeq(v->value, "sdes"))
-			return e->srtp = SIP_SRTP_MANDATORY, 0;
-		return bad_var(err, errlen, v, "expected no, optional or mandatory");
-	}
+	if (ly_strcaseeq(n, "srtp") || ly_strcaseeq(n, "media_encryption"))
+		return parse_srtp(v, &e->srtp, err, errlen);
 	return bad_var(err, errlen, v, "unknown endpoint option");
 }
 
@@ -634,6 +638,8 @@ static int trunk_var(const struct ly_cfg_var *v, struct sip_trunk_conf *t, char 
 		return parse_bool(v, &t->do_register, err, errlen);
 	if (ly_strcaseeq(n, "expiry"))
 		return parse_uint(v, 60, 86400, &t->expiry, err, errlen);
+	if (ly_strcaseeq(n, "srtp") || ly_strcaseeq(n, "media_encryption"))
+		return parse_srtp(v, &t->srtp, err, errlen);
 	if ((rc = call_var(v, &t->call, err, errlen)) != ENOENT)
 		return rc;
 	return bad_var(err, errlen, v, "unknown trunk option");
@@ -753,6 +759,39 @@ static void index_endpoints(struct sip_conf *c)
 	c->n_by_name = n;
 }
 
+bool sip_conf_srtp_exposed(const struct sip_conf *c, const char *transport, enum sip_srtp_mode srtp)
+{
+	const struct sip_tp_conf *tp;
+
+	if (srtp == SIP_SRTP_NO)
+		return false;
+	if (transport) {
+		tp = sip_conf_transport(c, transport);
+		return !tp || tp->proto != SIP_PROTO_TLS;
+	}
+	for (tp = c->transports; tp; tp = tp->next)
+		if (tp->proto != SIP_PROTO_TLS)
+			return true;	/* "any": the phone may well use this one */
+	return false;
+}
+
+/* RFC 4568 §8.3: SDES keys travel in the SDP, so only TLS keeps them
+ * from anyone who can read the signalling.  They work over UDP and TCP,
+ * as phones expect; the administrator is told. */
+static void warn_srtp_exposed(const struct sip_conf *c)
+{
+	for (const struct sip_endpoint_conf *e = c->endpoints; e; e = e->next)
+		if (sip_conf_srtp_exposed(c, e->transport, e->srtp))
+			ly_warning("%s:%d: endpoint %s: srtp=%s over a transport that is not TLS: "
+				   "its SRTP keys cross the network in the clear", e->file, e->line,
+				   e->name, sip_srtp_mode_name(e->srtp));
+	for (const struct sip_trunk_conf *t = c->trunks; t; t = t->next)
+		if (sip_conf_srtp_exposed(c, t->transport ? t->transport : "", t->srtp))
+			ly_warning("%s:%d: trunk %s: srtp=%s over a transport that is not TLS: "
+				   "its SRTP keys cross the network in the clear", t->file, t->line,
+				   t->name, sip_srtp_mode_name(t->srtp));
+}
+
 int sip_conf_from_config(struct ly_config *cfg, struct sip_conf **out, char *err, size_t errlen)
 {
 	struct sip_conf *c = ly_calloc(1, sizeof(*c));
@@ -783,6 +822,7 @@ int sip_conf_from_config(struct ly_config *cfg, struct sip_conf **out, char *err
 	if (!rc) {
 		reverse_lists(c);
 		index_endpoints(c);
+		warn_srtp_exposed(c);
 	}
 	if (rc) {
 		sip_conf_free(c);

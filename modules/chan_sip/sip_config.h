@@ -117,6 +117,7 @@ struct sip_trunk_conf {
 	char *context;
 	char *transport;
 	enum sip_proto proto;
+	enum sip_srtp_mode srtp;
 	struct sip_call_conf call;
 	const char *file;
 	int line;
@@ -164,6 +165,10 @@ void sip_conf_free(struct sip_conf *c);
 struct sip_endpoint_conf *sip_conf_endpoint(const struct sip_conf *c, const char *name);
 struct sip_trunk_conf *sip_conf_trunk_by_addr(const struct sip_conf *c, const struct sockaddr *sa);
 struct sip_tp_conf *sip_conf_transport(const struct sip_conf *c, const char *name);
+/* True when SRTP keys (SDES) for a peer with this transport= (NULL: any)
+ * and srtp= would cross the network unencrypted: srtp is on and the
+ * transport is not TLS (or, for "any", some transport is not). */
+bool sip_conf_srtp_exposed(const struct sip_conf *c, const char *transport, enum sip_srtp_mode srtp);
 
 /* Asterisk's caller id forms: "Name" <num>, Name <num>, <num>, a bare
  * number, or a bare name.  *name and *num are new strings or NULL.

@@ -166,6 +166,30 @@ void sip_media_close(struct sip_media *m)
 	free(m->codecs);
 	m->codecs = NULL;
 	m->ncodecs = 0;
+	explicit_bzero(m->keys, sizeof(m->keys));
+	m->nkeys = 0;
+}
+
+/* The order we offer suites in: the one every SDES phone has first. */
+static const enum ly_srtp_suite suite_order[LY_SRTP_SUITES] = {
+	LY_SRTP_AES_CM_128_HMAC_SHA1_80, LY_SRTP_AES_CM_128_HMAC_SHA1_32,
+	LY_SRTP_AEAD_AES_128_GCM, LY_SRTP_AEAD_AES_256_GCM,
+};
+
+int sip_media_set_srtp(struct sip_media *m, enum sdp_srtp mode)
+{
+	m->srtp = mode;
+	m->nkeys = 0;
+	if (mode == SDP_SRTP_NO)
+		return 0;
+	for (size_t i = 0; i < LY_SRTP_SUITES; i++)
+		if (ly_rtp_srtp_keygen(m->rtp, suite_order[i], &m->keys[m->nkeys]) == 0)
+			m->nkeys++;
+	if (!m->nkeys) {
+		ly_warning("SIP: SRTP wanted but the RTP engine has no SRTP suite");
+		return ENOTSUP;
+	}
+	return 0;
 }
 
 void sip_media_local(const struct sip_media *m, enum sdp_dir dir, struct sdp_local *out)
@@ -178,6 +202,9 @@ void sip_media_local(const struct sip_media *m, enum sdp_dir dir, struct sdp_loc
 		.dtmf = sip_dtmf_in_sdp(m->dtmfmode),
 		.ptime = 20,
 		.dir = dir,
+		.srtp = m->srtp,
+		.keys = m->keys,
+		.nkeys = m->nkeys,
 	};
 }
 
@@ -191,6 +218,12 @@ int sip_media_apply(struct sip_media *m, const struct sdp_result *res)
 
 	if (!fmt)
 		return ENOTSUP;
+	/* Keys before anything else: no packet may go out in the clear on a
+	 * leg that agreed SRTP (and a plain answer turns SRTP off again). */
+	err = res->srtp ? ly_rtp_set_crypto(m->rtp, &res->local_key, &res->remote_key)
+			: ly_rtp_set_crypto(m->rtp, NULL, NULL);
+	if (err)
+		return err;
 	m->res = *res;
 	m->negotiated = true;
 	m->fmt = fmt;

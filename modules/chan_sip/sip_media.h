@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
+#include <lyre/rtp.h>
+
 #include "sdp_negotiate.h"
 #include "sip_config.h"
 
@@ -34,6 +36,9 @@ struct sip_media {
 	struct sdp_result res;
 	const struct ly_format *fmt;	/* the negotiated format (the first codec before) */
 	enum sip_dtmf_mode dtmfmode;	/* the peer's; set after sip_media_open */
+	enum sdp_srtp srtp;		/* the endpoint's srtp= */
+	struct ly_srtp_key keys[LY_SRTP_SUITES];	/* ours, kept for the leg's life */
+	size_t nkeys;
 };
 
 /*
@@ -44,6 +49,15 @@ struct sip_media {
 int sip_media_open(struct sip_media *m, const struct sockaddr *peer, char *const *allow,
 		   bool symmetric);
 void sip_media_close(struct sip_media *m);
+
+/*
+ * SRTP for this leg (sdp_negotiate.h has the rules).  Other than `no`, it
+ * draws one fresh key per suite the engine can do.  The keys stay for the
+ * leg's life: re-offers repeat them, which RFC 4568 §6.1 allows while the
+ * stream goes on (our SSRC and sequence continue, so no keystream is used
+ * twice).  Never copied to another leg.  0 or ENOTSUP (no suite).
+ */
+int sip_media_set_srtp(struct sip_media *m, enum sdp_srtp mode);
 
 /* What we offer or answer, in direction dir. */
 void sip_media_local(const struct sip_media *m, enum sdp_dir dir, struct sdp_local *out);

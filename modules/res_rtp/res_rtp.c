@@ -8,6 +8,7 @@
 
 #include "res_rtp.h"
 #include "rtp_dtmf.h"
+#include "rtp_srtp.h"
 
 static int engine_create(int family, const struct sockaddr *bind_addr, void **pvt)
 {
@@ -94,9 +95,21 @@ static int engine_dtmf_end(void *pvt, char digit, unsigned duration_ms)
 	return rtp_dtmf_send_end(pvt, digit, duration_ms);
 }
 
+static int engine_srtp_keygen(void *pvt, enum ly_srtp_suite suite, struct ly_srtp_key *out)
+{
+	(void)pvt;
+	return rtp_srtp_keygen(suite, out);
+}
+
+static int engine_set_crypto(void *pvt, const struct ly_srtp_key *local,
+			     const struct ly_srtp_key *remote)
+{
+	return rtp_session_set_crypto(pvt, local, remote);
+}
+
 static struct ly_rtp_engine engine = {
 	.name = "lyre",
-	.description = "Plain RTP (RFC 3550) with symmetric RTP, strict sources and relay",
+	.description = "RTP (RFC 3550) and SRTP (RFC 3711) with symmetric RTP, strict sources and relay",
 	.create = engine_create,
 	.destroy = engine_destroy,
 	.local_addr = engine_local,
@@ -113,6 +126,8 @@ static struct ly_rtp_engine engine = {
 	.set_dtmf = engine_set_dtmf,
 	.dtmf_begin = engine_dtmf_begin,
 	.dtmf_end = engine_dtmf_end,
+	.srtp_keygen = engine_srtp_keygen,
+	.set_crypto = engine_set_crypto,
 };
 
 static int apply_config(bool first)
@@ -147,6 +162,11 @@ static int load(struct ly_module *self)
 	if (rc)
 		return rc;
 	rtp_settings_get(&s);
+	rc = rtp_srtp_init();
+	if (rc) {
+		ly_error("libsrtp2 did not initialise");
+		return rc;
+	}
 	rc = rtp_workers_start(s.workers);
 	if (!rc)
 		rc = ly_rtp_engine_register(self, &engine);
@@ -156,6 +176,7 @@ static int load(struct ly_module *self)
 		/* unload() is not called after a failed load. */
 		rtp_workers_stop();
 		rtp_ports_shutdown();
+		rtp_srtp_shutdown();
 	}
 	return rc;
 }
@@ -167,6 +188,7 @@ static void unload(struct ly_module *self)
 	(void)self;
 	rtp_workers_stop();
 	rtp_ports_shutdown();
+	rtp_srtp_shutdown();
 }
 
 static int reload(struct ly_module *self)
@@ -176,7 +198,7 @@ static int reload(struct ly_module *self)
 }
 
 LYRE_MODULE(res_rtp,
-	.description = "RTP media sessions: port range, strict and symmetric RTP, relay",
+	.description = "RTP media sessions: port range, strict and symmetric RTP, relay, SRTP",
 	.load = load,
 	.unload = unload,
 	.reload = reload);

@@ -7,6 +7,7 @@
  *   rtp_stream.c   our outgoing stream: SSRC, sequence and timestamp
  *   rtp_session.c  sessions: ports, sockets, settings, relay pairing
  *   rtp_media.c    packets: source checks, frames in and out, relay, ticks
+ *   rtp_srtp.c     SRTP/SRTCP contexts (libsrtp2): keys, protect, unprotect
  *   rtp_worker.c   media worker threads (epoll + 20 ms timerfd each)
  *   rtp_cli.c      rtp show settings / rtp show stats
  *   res_rtp.c      the module: engine ops, load, unload, reload
@@ -40,6 +41,9 @@ struct rtp_worker;
 
 /* Largest datagram taken off a socket; longer ones are dropped as bad. */
 #define RTP_MAX_PACKET 4096
+/* A packet buffer: the largest datagram plus room for an SRTP trailer
+ * (rtp_srtp.h RTP_SRTP_TRAILER), so a relayed packet can be re-encrypted. */
+#define RTP_BUF_SIZE (RTP_MAX_PACKET + 144)
 #define RTP_HEADER_LEN 12
 
 /* ---- rtp_conf.c ---- */
@@ -166,6 +170,9 @@ void rtp_session_readable(struct rtp_sock *sock, uint8_t *buf);
 /* The 20 ms tick: ask the generator for a frame and send it. */
 void rtp_session_on_tick(struct rtp_session *s);
 int rtp_session_set_generator(struct rtp_session *s, ly_rtp_generator gen, void *arg);
+/* SRTP keys (lyre/rtp.h ly_rtp_set_crypto); both NULL: plain RTP. */
+int rtp_session_set_crypto(struct rtp_session *s, const struct ly_srtp_key *local,
+			   const struct ly_srtp_key *remote);
 
 /* For the CLI: one line's worth of a session. */
 struct rtp_session_view {
@@ -174,6 +181,7 @@ struct rtp_session_view {
 	char remote[64];	/* where we send, "-" when nowhere */
 	bool relayed;
 	bool symmetric;
+	enum ly_srtp_suite srtp;	/* LY_SRTP_NONE for plain RTP */
 	struct ly_rtp_stats stats;
 };
 void rtp_session_foreach(void (*fn)(const struct rtp_session_view *v, void *arg), void *arg);

@@ -22,6 +22,23 @@ static enum ly_cli_result show_settings(struct ly_cli_args *a)
 	return LY_CLI_SUCCESS;
 }
 
+/* A column's worth of the suite in force. */
+static const char *srtp_short(enum ly_srtp_suite s)
+{
+	switch (s) {
+	case LY_SRTP_AES_CM_128_HMAC_SHA1_80:
+		return "cm80";
+	case LY_SRTP_AES_CM_128_HMAC_SHA1_32:
+		return "cm32";
+	case LY_SRTP_AEAD_AES_128_GCM:
+		return "g128";
+	case LY_SRTP_AEAD_AES_256_GCM:
+		return "g256";
+	default:
+		return "-";
+	}
+}
+
 static void print_session(const struct rtp_session_view *v, void *arg)
 {
 	struct ly_cli_args *a = arg;
@@ -29,11 +46,12 @@ static void print_session(const struct rtp_session_view *v, void *arg)
 
 	ly_cli_print(a, "%-22s %-22s %-5s %08" PRIx32 " %08" PRIx32 " %9" PRIu64 " %11" PRIu64
 		     " %9" PRIu64 " %11" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64 " %9" PRIu64
-		     "\n",
+		     " %-4s %8" PRIu64 " %7" PRIu64 "\n",
 		     v->local, v->remote, v->relayed ? "relay" : (v->symmetric ? "sym" : "-"),
 		     st->ssrc_out, st->ssrc_in, st->packets_in, st->bytes_in, st->packets_out,
 		     st->bytes_out, st->dropped_header, st->dropped_source,
-		     st->dropped_learning + st->dropped_payload + st->dropped_queue, st->relayed);
+		     st->dropped_learning + st->dropped_payload + st->dropped_queue, st->relayed,
+		     srtp_short(v->srtp), st->srtp_auth_fail, st->srtp_replay);
 }
 
 static enum ly_cli_result show_stats(struct ly_cli_args *a)
@@ -42,9 +60,10 @@ static enum ly_cli_result show_stats(struct ly_cli_args *a)
 
 	if (a->argc != a->cmd_words)
 		return LY_CLI_SHOWUSAGE;
-	ly_cli_print(a, "%-22s %-22s %-5s %-8s %-8s %9s %11s %9s %11s %7s %7s %7s %9s\n", "Local",
-		     "Remote", "Mode", "SSRC out", "SSRC in", "Pkts in", "Bytes in", "Pkts out",
-		     "Bytes out", "BadHdr", "Foreign", "Other", "Relayed");
+	ly_cli_print(a, "%-22s %-22s %-5s %-8s %-8s %9s %11s %9s %11s %7s %7s %7s %9s %-4s %8s %7s\n",
+		     "Local", "Remote", "Mode", "SSRC out", "SSRC in", "Pkts in", "Bytes in",
+		     "Pkts out", "Bytes out", "BadHdr", "Foreign", "Other", "Relayed", "SRTP",
+		     "AuthFail", "Replay");
 	rtp_session_foreach(print_session, a);
 	n = rtp_session_count();
 	ly_cli_print(a, "%u RTP session%s\n", n, n == 1 ? "" : "s");
@@ -66,7 +85,10 @@ static const struct ly_cli_command commands[] = {
 			 "  One line per RTP session: addresses, SSRCs, packets and bytes in\n"
 			 "  and out, packets dropped for a bad header (BadHdr), for a foreign\n"
 			 "  source under strict RTP (Foreign), or otherwise (Other: source on\n"
-			 "  probation, unknown payload type, channel queue full), and relayed.\n",
+			 "  probation, unknown payload type, channel queue full), and relayed.\n"
+			 "  SRTP: the suite in force (cm80, cm32, g128, g256; - for plain RTP),\n"
+			 "  with packets dropped for failed authentication (AuthFail: forged,\n"
+			 "  damaged or not SRTP at all) and replays (Replay, RFC 3711 §3.3.2).\n",
 		.handler = show_stats,
 	},
 };

@@ -38,6 +38,8 @@
 
 enum verdict { ACCEPT, FOREIGN, LEARNING };
 
+_Static_assert(RTP_BUF_SIZE >= RTP_MAX_PACKET + RTP_SRTP_TRAILER, "room for SRTP's trailer");
+
 /* ---- sending ---- */
 
 /* Our PT for a format, or -1 when SDP gave it none. */
@@ -55,9 +57,12 @@ static int pt_for_format(struct rtp_session *s, const struct ly_format *fmt)
 	return -1;
 }
 
+/* pkt has RTP_SRTP_TRAILER bytes of room after len for SRTP's tag. */
 void rtp_session_send_locked(struct rtp_session *s, const struct sockaddr_storage *dest,
-			const uint8_t *pkt, size_t len)
+			     uint8_t *pkt, size_t len)
 {
+	if (s->srtp && rtp_srtp_protect(s->srtp, pkt, &len))
+		return;	/* libsrtp refuses only what it cannot stamp: nothing to send */
 	if (sendto(s->rtp.fd, pkt, len, 0, (const struct sockaddr *)dest,
 		   rtp_addr_len((const struct sockaddr *)dest)) == (ssize_t)len) {
 		s->stats.packets_out++;
@@ -65,7 +70,7 @@ void rtp_session_send_locked(struct rtp_session *s, const struct sockaddr_storag
 	}
 }
 
-/* Stamp and send a voice frame; pkt has room for RTP_MAX_PACKET bytes. */
+/* Stamp and send a voice frame; pkt has room for RTP_BUF_SIZE bytes. */
 int rtp_session_send_frame_locked(struct rtp_session *s, const struct ly_frame *f, uint8_t *pkt)
 {
 	const struct sockaddr_storage *dest = rtp_session_destination(s);
@@ -97,7 +102,7 @@ int rtp_session_send_frame_locked(struct rtp_session *s, const struct ly_frame *
 
 int rtp_session_write(struct rtp_session *s, const struct ly_frame *f)
 {
-	uint8_t pkt[RTP_MAX_PACKET];
+	uint8_t pkt[RTP_BUF_SIZE];
 	int err;
 
 	pthread_mutex_lock(&s->lock);
@@ -150,7 +155,7 @@ int rtp_session_set_generator(struct rtp_session *s, ly_rtp_generator gen, void 
 
 void rtp_session_on_tick(struct rtp_session *s)
 {
-	uint8_t pkt[RTP_MAX_PACKET];
+	uint8_t pkt[RTP_BUF_SIZE];
 	struct ly_frame *f = NULL;
 
 	pthread_mutex_lock(&s->lock);
@@ -264,6 +269,33 @@ static void to_channel(struct rtp_session *s, struct ly_channel *chan, const uin
 	ly_chan_queue_frame(chan, f);
 }
 
+/*
+ * SRTP (RFC 3711 §3.3): authenticate and decrypt before anything else
+ * looks at the packet, so a forged one never counts as good, never moves
+ * strict RTP's learning and never reaches the other leg.  On an SRTP
+ * session whatever does not authenticate - garbage that is not even RTP
+ * included - is an authentication failure (libsrtp checks the replay
+ * window first, so an old sequence number counts as a replay).  False when
+ * the packet was dropped and counted; else pkt, *len and *h are the plain
+ * RTP.  `len` is at most RTP_MAX_PACKET, so the buffer has the room.
+ */
+static bool srtp_receive_locked(struct rtp_session *s, uint8_t *pkt, size_t *len,
+				struct rtp_header *h, bool *valid)
+{
+	int err;
+
+	if (!s->srtp || s->closed)
+		return true;
+	err = rtp_srtp_unprotect(s->srtp, pkt, len);
+	if (err == EALREADY)
+		s->stats.srtp_replay++;
+	else if (err)
+		s->stats.srtp_auth_fail++;
+	else
+		*valid = rtp_header_parse(pkt, *len, h) == 0;	/* triage counts a bad one */
+	return !err;
+}
+
 static void receive_packet(struct rtp_session *s, uint8_t *pkt, size_t len,
 			   const struct sockaddr_storage *from)
 {
@@ -275,6 +307,10 @@ static void receive_packet(struct rtp_session *s, uint8_t *pkt, size_t len,
 	bool event = false;
 
 	pthread_mutex_lock(&s->lock);
+	if (len <= RTP_MAX_PACKET && !srtp_receive_locked(s, pkt, &len, &h, &valid)) {
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
 	triage(s, len, from, &h, valid, &peer, &chan, &fmt, &event);
 	pthread_mutex_unlock(&s->lock);
 	if (peer) {

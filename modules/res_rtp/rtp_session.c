@@ -95,6 +95,7 @@ static void session_destroy(void *obj)
 	if (s->port)
 		rtp_ports_give(s->port);
 	rtp_dtmf_free(s);
+	rtp_srtp_free(s->srtp);
 	pthread_mutex_destroy(&s->lock);
 }
 
@@ -330,6 +331,20 @@ int rtp_session_stats(struct rtp_session *s, struct ly_rtp_stats *out)
 	return 0;
 }
 
+int rtp_session_set_crypto(struct rtp_session *s, const struct ly_srtp_key *local,
+			   const struct ly_srtp_key *remote)
+{
+	int err;
+
+	pthread_mutex_lock(&s->lock);
+	err = rtp_srtp_set(&s->srtp, local, remote);
+	pthread_mutex_unlock(&s->lock);
+	if (!err)
+		ly_debug(2, "RTP port %u: %s", s->port,
+			 local ? ly_srtp_suite_name(local->suite) : "plain RTP");
+	return err;
+}
+
 /* ---- relay pairing ---- */
 
 int rtp_session_relay(struct rtp_session *a, struct rtp_session *b)
@@ -386,6 +401,7 @@ void rtp_session_foreach(void (*fn)(const struct rtp_session_view *v, void *arg)
 			snprintf(v.remote, sizeof(v.remote), "-");
 		v.relayed = s->peer != NULL;
 		v.symmetric = s->symmetric;
+		v.srtp = rtp_srtp_suite(s->srtp);
 		v.stats = s->stats;
 		v.stats.ssrc_out = s->out.ssrc;
 		pthread_mutex_unlock(&s->lock);

@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include "res_rtp.h"
+#include "rtp_srtp.h"
 
 /* Fields below `lock` are guarded by it, except those set at creation
  * (worker, sockets, port, family) which never change. */
@@ -37,6 +38,7 @@ struct rtp_session {
 	struct rtp_out out;
 	struct ly_rtp_stats stats;
 	struct rtp_dtmf_state *dtmf;	/* rtp_dtmf_io.c; NULL until set */
+	struct rtp_srtp *srtp;		/* NULL: plain RTP (rtp_srtp.h) */
 
 	struct rtp_session *prev, *next;	/* all sessions, for the CLI */
 };
@@ -45,8 +47,9 @@ struct rtp_dtmf_state;
 
 /* ---- from rtp_media.c, for rtp_dtmf_io.c (session locked) ---- */
 
+/* pkt has RTP_SRTP_TRAILER bytes of room after len (SRTP's tag). */
 void rtp_session_send_locked(struct rtp_session *s, const struct sockaddr_storage *dest,
-			     const uint8_t *pkt, size_t len);
+			     uint8_t *pkt, size_t len);
 int rtp_session_send_frame_locked(struct rtp_session *s, const struct ly_frame *f, uint8_t *pkt);
 
 /* ---- helpers from rtp_session.c ---- */

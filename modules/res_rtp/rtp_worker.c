@@ -46,7 +46,7 @@ struct rtp_worker {
 	pthread_mutex_t tick_lock;	/* guards ticking; before any session lock */
 	struct rtp_session **ticking;
 	size_t nticking, capticking;
-	uint8_t buf[RTP_MAX_PACKET];	/* scratch for one datagram */
+	uint8_t buf[RTP_BUF_SIZE];	/* scratch for one datagram */
 };
 
 /* Distinct addresses tell the worker's own fds from sessions' sockets. */
