@@ -41,6 +41,7 @@ done
 pid=$(cat "$WORK/run/lyre.pid")
 sleep 2
 rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
+[ -z "${SMAPS_OUT:-}" ] || cp "/proc/$pid/smaps" "$SMAPS_OUT"
 ticks0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
 sleep 5
 ticks1=$(awk '{print $14 + $15}' "/proc/$pid/stat")

@@ -39,9 +39,18 @@ static pthread_mutex_t doc_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *docdir;
 static struct doc_file *files;
 
-int ly_xmldoc_init(const char *dir)
+/* libxml2 starts on the first document read, not at start-up: its
+ * xmlInitParser alone took 700 kB of RSS, and documentation is read only
+ * when someone asks for it on the console (idle RSS is a target). */
+static pthread_once_t parser_once = PTHREAD_ONCE_INIT;
+
+static void init_parser(void)
 {
 	xmlInitParser();
+}
+
+int ly_xmldoc_init(const char *dir)
+{
 	pthread_mutex_lock(&doc_lock);
 	free(docdir);
 	docdir = ly_strdup(dir ? dir : "");
@@ -77,9 +86,11 @@ void ly_xmldoc_shutdown(void)
 
 static xmlDocPtr parse_file(const char *path)
 {
-	xmlParserCtxtPtr ctx = xmlNewParserCtxt();
+	xmlParserCtxtPtr ctx;
 	xmlDocPtr doc;
 
+	pthread_once(&parser_once, init_parser);
+	ctx = xmlNewParserCtxt();
 	if (!ctx)
 		return NULL;
 	/* NOERROR/NOWARNING: report through our logger, not libxml2's stderr;

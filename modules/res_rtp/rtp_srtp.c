@@ -4,6 +4,8 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +15,85 @@
 #include <lyre/lyre.h>
 
 #include "rtp_srtp.h"
+
+/*
+ * libsrtp2 is opened with dlopen on the first SRTP call, not linked:
+ * Debian builds it on NSS, and merely mapping libsrtp2, libnss3,
+ * libnssutil3, libnspr4 and friends cost about 600 kB of RSS at start-up,
+ * and starting NSS about 2 MB more, which an office whose phones never use
+ * SRTP should not pay (idle RSS is a target: bench/README.md).  Only the
+ * headers are used at build time; the calls below go through this table.
+ */
+#define SRTP_SONAMES { "libsrtp2.so.1", "libsrtp2.so" }
+
+static struct {
+	srtp_err_status_t (*init)(void);
+	srtp_err_status_t (*shutdown)(void);
+	srtp_err_status_t (*create)(srtp_t *, const srtp_policy_t *);
+	srtp_err_status_t (*dealloc)(srtp_t);
+	srtp_err_status_t (*protect)(srtp_t, void *, int *);
+	srtp_err_status_t (*unprotect)(srtp_t, void *, int *);
+	srtp_err_status_t (*protect_rtcp)(srtp_t, void *, int *);
+	srtp_err_status_t (*unprotect_rtcp)(srtp_t, void *, int *);
+	void (*policy_80)(srtp_crypto_policy_t *);
+	void (*policy_32)(srtp_crypto_policy_t *);
+	void (*policy_gcm128)(srtp_crypto_policy_t *);
+	void (*policy_gcm256)(srtp_crypto_policy_t *);
+} lib;
+
+#define srtp_init (*lib.init)
+#define srtp_shutdown (*lib.shutdown)
+#define srtp_create (*lib.create)
+#define srtp_dealloc (*lib.dealloc)
+#define srtp_protect (*lib.protect)
+#define srtp_unprotect (*lib.unprotect)
+#define srtp_protect_rtcp (*lib.protect_rtcp)
+#define srtp_unprotect_rtcp (*lib.unprotect_rtcp)
+#undef srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80	/* a macro for ..._rtp_default */
+#define srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80 (*lib.policy_80)
+#define srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32 (*lib.policy_32)
+#define srtp_crypto_policy_set_aes_gcm_128_16_auth (*lib.policy_gcm128)
+#define srtp_crypto_policy_set_aes_gcm_256_16_auth (*lib.policy_gcm256)
+
+/* One symbol into *slot; false when missing. */
+static bool sym(void *h, const char *name, void *slot)
+{
+	void *p = dlsym(h, name);
+
+	memcpy(slot, &p, sizeof(p));
+	return p != NULL;
+}
+
+/*
+ * Opened with RTLD_NODELETE and never closed: NSS, under libsrtp2, starts
+ * once and never shuts down; unmapping it with that state allocated would
+ * leak it, and the next load would start NSS afresh.
+ */
+static int open_libsrtp(void)
+{
+	static const char *const names[] = SRTP_SONAMES;
+	void *h = NULL;
+
+	for (size_t i = 0; !h && i < sizeof(names) / sizeof(names[0]); i++)
+		h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	if (!h) {
+		ly_error("SRTP: cannot open libsrtp2: %s", dlerror());
+		return ENOENT;
+	}
+	if (!sym(h, "srtp_init", &lib.init) || !sym(h, "srtp_shutdown", &lib.shutdown) ||
+	    !sym(h, "srtp_create", &lib.create) || !sym(h, "srtp_dealloc", &lib.dealloc) ||
+	    !sym(h, "srtp_protect", &lib.protect) || !sym(h, "srtp_unprotect", &lib.unprotect) ||
+	    !sym(h, "srtp_protect_rtcp", &lib.protect_rtcp) ||
+	    !sym(h, "srtp_unprotect_rtcp", &lib.unprotect_rtcp) ||
+	    !sym(h, "srtp_crypto_policy_set_rtp_default", &lib.policy_80) ||
+	    !sym(h, "srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32", &lib.policy_32) ||
+	    !sym(h, "srtp_crypto_policy_set_aes_gcm_128_16_auth", &lib.policy_gcm128) ||
+	    !sym(h, "srtp_crypto_policy_set_aes_gcm_256_16_auth", &lib.policy_gcm256)) {
+		ly_error("SRTP: libsrtp2 lacks a function Lyre needs");
+		return ENOENT;
+	}
+	return 0;
+}
 
 struct rtp_srtp {
 	srtp_t tx, rx;			/* ours out, the peer's in */
@@ -84,42 +165,49 @@ static bool suite_works(enum ly_srtp_suite suite)
 	return true;
 }
 
-/*
- * Keep libsrtp mapped for the life of the process.  Debian's libsrtp2 is
- * built on NSS, which it initialises once and never shuts down; unloading
- * res_rtp would unmap both with that state still allocated (a leak, and
- * a fresh NSS start on the next load).  RTLD_NODELETE on the already
- * loaded library pins it.
- */
-static void pin_libsrtp(void)
-{
-	Dl_info info;
-	void *h;
+/* libsrtp2 opens and starts on the first SRTP call (see the top). */
+static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool started;
+static int start_rc;
 
-	if (!dladdr((void *)srtp_init, &info) || !info.dli_fname)
-		return;
-	h = dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
-	if (h)
-		dlclose(h);	/* the mapping stays: NODELETE */
+static int ensure_started(void)
+{
+	int rc;
+
+	pthread_mutex_lock(&init_lock);
+	if (!started) {
+		start_rc = open_libsrtp();
+		if (!start_rc && srtp_init() != srtp_err_status_ok)
+			start_rc = EIO;
+		if (start_rc)
+			ly_error("libsrtp2 did not initialise: no SRTP");
+		for (unsigned s = 1; s <= LY_SRTP_SUITES; s++)
+			have_suite[s] = !start_rc && suite_works((enum ly_srtp_suite)s);
+		started = true;
+	}
+	rc = start_rc;
+	pthread_mutex_unlock(&init_lock);
+	return rc;
 }
 
 int rtp_srtp_init(void)
 {
-	pin_libsrtp();
-	if (srtp_init() != srtp_err_status_ok)
-		return EIO;
-	for (unsigned s = 1; s <= LY_SRTP_SUITES; s++)
-		have_suite[s] = suite_works((enum ly_srtp_suite)s);
-	return 0;
+	return 0;	/* see ensure_started */
 }
 
 void rtp_srtp_shutdown(void)
 {
-	srtp_shutdown();
+	pthread_mutex_lock(&init_lock);
+	if (started && !start_rc)
+		srtp_shutdown();
+	started = false;
+	pthread_mutex_unlock(&init_lock);
 }
 
 bool rtp_srtp_suite_ok(enum ly_srtp_suite suite)
 {
+	if (ensure_started())
+		return false;
 	return suite > LY_SRTP_NONE && suite <= LY_SRTP_SUITES && have_suite[suite];
 }
 
