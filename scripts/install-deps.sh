@@ -22,5 +22,5 @@ done
 echo "Installing: ${missing[*]}"
 SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
 $SUDO apt-get update -q
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends \
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 	-o DPkg::Lock::Timeout=300 "${missing[@]}"
