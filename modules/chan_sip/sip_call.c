@@ -567,7 +567,7 @@ static bool on_invite(struct sip_core *core, struct sip_txn *st, struct sip_msg 
 	sip_call_conf_copy(&call->cc, ep ? &ep->call : &trunk->call);
 	pb.from[0] = '\0';
 	if (party_for(&req->src, &pb) ||
-	    sip_media_open(&call->media, (const struct sockaddr *)&req->src.addr, ep ? ep->allow : NULL,
+	    sip_media_open(&call->media, (const struct sockaddr *)&req->src.addr, ep ? ep->allow : trunk->allow,
 			   ep ? ep->symmetric_rtp : false) ||
 	    (sip_media_set_srtp(&call->media, srtp_of(ep ? ep->srtp : trunk->srtp)) &&
 	     call->media.srtp == SDP_SRTP_MANDATORY)) {
@@ -575,7 +575,7 @@ static bool on_invite(struct sip_core *core, struct sip_txn *st, struct sip_msg 
 		ly_unref(call);
 		return true;
 	}
-	call->media.dtmfmode = ep ? ep->dtmfmode : SIP_DTMF_RFC4733;
+	call->media.dtmfmode = ep ? ep->dtmfmode : trunk->dtmfmode;
 	if (sip_dialog_uas_new_timers(layer.dt, st, req, &pb.party, &call->cc.timers, &call_user, call, &d)) {
 		ly_unref(call);	/* the dialog layer answered 400, 420, 421 or 422 */
 		return true;
@@ -784,13 +784,13 @@ struct sip_call *sip_call_request(const char *dest, const struct ly_channel *req
 		return ly_unref(call);
 	}
 	if (sip_media_open(&call->media, (const struct sockaddr *)&call->targets[0].dst.addr,
-			   ep ? ep->allow : NULL, ep ? ep->symmetric_rtp : false) ||
+			   ep ? ep->allow : t->allow, ep ? ep->symmetric_rtp : false) ||
 	    (sip_media_set_srtp(&call->media, srtp_of(ep ? ep->srtp : t->srtp)) &&
 	     call->media.srtp == SDP_SRTP_MANDATORY)) {
 		*cause = LY_CAUSE_SWITCH_CONGESTION;
 		return ly_unref(call);
 	}
-	call->media.dtmfmode = ep ? ep->dtmfmode : SIP_DTMF_RFC4733;
+	call->media.dtmfmode = ep ? ep->dtmfmode : t->dtmfmode;
 	c = sip_chan_new(call, name);
 	if (!c) {
 		*cause = LY_CAUSE_SWITCH_CONGESTION;

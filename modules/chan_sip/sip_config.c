@@ -478,6 +478,16 @@ static int parse_srtp(const struct ly_cfg_var *v, enum sip_srtp_mode *out, char 
 	return bad_var(err, errlen, v, "expected no, optional or mandatory");
 }
 
+static int parse_dtmfmode(const struct ly_cfg_var *v, enum sip_dtmf_mode *out, char *err, size_t errlen)
+{
+	static const char *const modes[] = { "rfc4733", "inband", "info", "auto" };
+
+	for (unsigned i = 0; i < 4; i++)
+		if (ly_strcaseeq(v->value, modes[i]) || (i == 0 && ly_strcaseeq(v->value, "rfc2833")))
+			return *out = (enum sip_dtmf_mode)i, 0;
+	return bad_var(err, errlen, v, "expected rfc4733, inband, info or auto");
+}
+
 static int endpoint_var(const struct ly_cfg_var *v, struct sip_endpoint_conf *e, char *err,
 			size_t errlen)
 {
@@ -528,15 +538,8 @@ static int endpoint_var(const struct ly_cfg_var *v, struct sip_endpoint_conf *e,
 	}
 	if ((rc = call_var(v, &e->call, err, errlen)) != ENOENT)
 		return rc;
-	if (ly_strcaseeq(n, "dtmfmode") || ly_strcaseeq(n, "dtmf_mode")) {
-		static const char *const modes[] = { "rfc4733", "inband", "info", "auto" };
-
-		for (unsigned i = 0; i < 4; i++)
-			if (ly_strcaseeq(v->value, modes[i]) ||
-			    (i == 0 && ly_strcaseeq(v->value, "rfc2833")))
-				return e->dtmfmode = (enum sip_dtmf_mode)i, 0;
-		return bad_var(err, errlen, v, "expected rfc4733, inband, info or auto");
-	}
+	if (ly_strcaseeq(n, "dtmfmode") || ly_strcaseeq(n, "dtmf_mode"))
+		return parse_dtmfmode(v, &e->dtmfmode, err, errlen);
 	if (ly_strcaseeq(n, "srtp") || ly_strcaseeq(n, "media_encryption"))
 		return parse_srtp(v, &e->srtp, err, errlen);
 	return bad_var(err, errlen, v, "unknown endpoint option");
@@ -640,6 +643,11 @@ static int trunk_var(const struct ly_cfg_var *v, struct sip_trunk_conf *t, char 
 		return parse_uint(v, 60, 86400, &t->expiry, err, errlen);
 	if (ly_strcaseeq(n, "srtp") || ly_strcaseeq(n, "media_encryption"))
 		return parse_srtp(v, &t->srtp, err, errlen);
+	/* a provider's codecs and DTMF, as an endpoint's */
+	if (ly_strcaseeq(n, "allow") || ly_strcaseeq(n, "disallow"))
+		return apply_codecs(&t->allow, v, err, errlen);
+	if (ly_strcaseeq(n, "dtmfmode") || ly_strcaseeq(n, "dtmf_mode"))
+		return parse_dtmfmode(v, &t->dtmfmode, err, errlen);
 	if ((rc = call_var(v, &t->call, err, errlen)) != ENOENT)
 		return rc;
 	return bad_var(err, errlen, v, "unknown trunk option");
@@ -654,6 +662,8 @@ static int read_trunk(const struct ly_cfg_section *s, struct sip_conf *c, char *
 	t->file = s->file;
 	t->line = s->line;
 	t->expiry = 3600;
+	t->allow = strv_from_csv(DEFAULT_ALLOW);
+	t->dtmfmode = SIP_DTMF_RFC4733;
 	t->call.timers = c->gen.timers;
 	t->next = c->trunks;
 	c->trunks = t;
@@ -874,6 +884,7 @@ void sip_conf_free(struct sip_conf *c)
 		c->trunks = t->next;
 		free(t->name), free(t->host), free(t->host_name), free(t->username), free(t->secret), free(t->context);
 		free(t->transport);
+		strv_free(t->allow);
 		sip_call_conf_clear(&t->call);
 		free(t);
 	}

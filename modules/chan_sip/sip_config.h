@@ -118,6 +118,8 @@ struct sip_trunk_conf {
 	char *transport;
 	enum sip_proto proto;
 	enum sip_srtp_mode srtp;
+	char **allow;		/* format names in preference order (default ulaw, alaw) */
+	enum sip_dtmf_mode dtmfmode;	/* default rfc4733 */
 	struct sip_call_conf call;
 	const char *file;
 	int line;
