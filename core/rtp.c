@@ -230,13 +230,13 @@ int ly_rtp_set_generator(struct ly_rtp *rtp, ly_rtp_generator gen, void *arg)
 					  : ENOTSUP;
 }
 
-int ly_rtp_set_dtmf(struct ly_rtp *rtp, enum ly_rtp_dtmf_mode mode, int pt)
+int ly_rtp_set_dtmf(struct ly_rtp *rtp, enum ly_rtp_dtmf_mode mode, int pt, unsigned clock)
 {
 	int err;
 
 	if (!rtp || pt > 127)
 		return EINVAL;
-	err = rtp->engine->set_dtmf ? rtp->engine->set_dtmf(rtp->pvt, mode, pt) : ENOTSUP;
+	err = rtp->engine->set_dtmf ? rtp->engine->set_dtmf(rtp->pvt, mode, pt, clock) : ENOTSUP;
 	if (!err)
 		rtp->dtmf_mode = mode;
 	return err;

@@ -169,7 +169,7 @@ struct ly_rtp_engine {
 	int (*stats)(void *pvt, struct ly_rtp_stats *out);
 	int (*set_generator)(void *pvt, ly_rtp_generator gen, void *arg);
 	/* DTMF (see enum ly_rtp_dtmf_mode); pt is telephone-event's, -1 none. */
-	int (*set_dtmf)(void *pvt, enum ly_rtp_dtmf_mode mode, int pt);
+	int (*set_dtmf)(void *pvt, enum ly_rtp_dtmf_mode mode, int pt, unsigned clock);
 	int (*dtmf_begin)(void *pvt, char digit);
 	int (*dtmf_end)(void *pvt, char digit, unsigned duration_ms);
 	/* A fresh random key for `suite`; ENOTSUP when the engine lacks it. */
@@ -244,7 +244,7 @@ int ly_rtp_set_crypto(struct ly_rtp *rtp, const struct ly_srtp_key *local,
 
 /* How this session carries DTMF; pt: the telephone-event payload type
  * from SDP (RFC4733 mode), else -1.  May change on any re-INVITE. */
-int ly_rtp_set_dtmf(struct ly_rtp *rtp, enum ly_rtp_dtmf_mode mode, int pt);
+int ly_rtp_set_dtmf(struct ly_rtp *rtp, enum ly_rtp_dtmf_mode mode, int pt, unsigned clock);
 enum ly_rtp_dtmf_mode ly_rtp_dtmf_mode(const struct ly_rtp *rtp);
 /* Send a digit (0-9 * # A-D) in the session's mode: begin when the key
  * goes down, end when it comes up (duration_ms: how long it was held, used

@@ -8,8 +8,11 @@
  * an attempt that ends with no digit is repeated `attempts` times.
  * READSTATUS is OK, ERROR, HANGUP, INTERRUPTED, SKIPPED or TIMEOUT.
  * Options: s (skip unless answered: SKIPPED), n (read without answering),
- * i (filename is an indication tone).  Prompts need the sound file layer
- * (issue 6): until then a filename is logged as not played.
+ * i (filename is an indication tone), t(digits) (the terminators instead
+ * of '#'; t() none, so '#' is read as a digit).  A terminator pressed
+ * before any digit ends Read at once with INTERRUPTED (the caller chose
+ * to enter nothing; retrying would ignore that).  Prompts need the sound
+ * file layer (issue 6): until then a filename is logged as not played.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,6 +28,7 @@ struct read_args {
 	unsigned maxdigits, attempts;
 	int timeout_ms;		/* 0: the channel's TIMEOUT() values */
 	bool skip, noanswer, indication;
+	char terminators[17];	/* DTMF digits that end the input */
 };
 
 enum read_status { OK, ERROR, HANGUP, INTERRUPTED, SKIPPED, TIMEOUT };
@@ -54,6 +58,23 @@ static unsigned number(const char *s, unsigned dflt, unsigned max)
 	return v <= 0 ? dflt : v > (long)max ? max : (unsigned)v;
 }
 
+/* t(...) at p (just after the 't'): the DTMF digits in it into out; returns
+ * the last character of the option.  A bare t, as Asterisk, means none. */
+static const char *terminators(const char *p, char out[17])
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (*p != '(')
+		return p - 1;
+	for (p++; *p && *p != ')'; p++)
+		if (strchr("0123456789*#ABCD", *p) && !strchr(out, *p) && n < 16) {
+			out[n++] = *p;
+			out[n] = '\0';
+		}
+	return *p ? p : p - 1;
+}
+
 static void parse(char *copy, struct read_args *a)
 {
 	char *argv[6] = { 0 };
@@ -63,17 +84,21 @@ static void parse(char *copy, struct read_args *a)
 	a->var = argv[0];
 	a->filename = n > 1 ? argv[1] : NULL;
 	a->maxdigits = number(n > 2 ? argv[2] : NULL, MAX_DIGITS, MAX_DIGITS);
+	strcpy(a->terminators, "#");
 	for (const char *o = n > 3 ? argv[3] : ""; *o; o++) {
 		a->skip |= *o == 's';
 		a->noanswer |= *o == 'n';
 		a->indication |= *o == 'i';
+		if (*o == 't')
+			o = terminators(o + 1, a->terminators);
 	}
 	a->attempts = number(n > 4 ? argv[4] : NULL, 1, 1000);
 	t = n > 5 && argv[5][0] ? atof(argv[5]) : 0;
 	a->timeout_ms = t > 0 ? (int)(t * 1000) : 0;
 }
 
-/* One attempt: digits into buf; OK, TIMEOUT (nothing typed) or HANGUP. */
+/* One attempt: digits into buf; OK, TIMEOUT (nothing typed), INTERRUPTED
+ * (a terminator and nothing before it) or HANGUP. */
 static enum read_status attempt(struct ly_channel *c, const struct read_args *a, char *buf)
 {
 	size_t n = 0;
@@ -86,8 +111,10 @@ static enum read_status attempt(struct ly_channel *c, const struct read_args *a,
 
 		if (d < 0)
 			return HANGUP;
-		if (d == 0 || d == '#')
+		if (d == 0)
 			break;
+		if (strchr(a->terminators, d))
+			return n ? OK : INTERRUPTED;
 		buf[n++] = (char)d;
 		buf[n] = '\0';
 	}
@@ -120,6 +147,8 @@ static int read_exec(struct ly_channel *c, const char *args)
 			ly_verbose(3, "%s: user entered '%s'", ly_chan_name(c), digits);
 		else if (st == TIMEOUT)
 			ly_verbose(3, "%s: user entered nothing", ly_chan_name(c));
+		else if (st == INTERRUPTED)
+			ly_verbose(3, "%s: user ended the input with no digit", ly_chan_name(c));
 	}
 	ly_chan_var_set(c, "READSTATUS", status_names[st]);
 	free(copy);

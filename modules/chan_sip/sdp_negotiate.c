@@ -516,6 +516,7 @@ static void result_from_choice(struct sdp_result *res, size_t index,
 	res->pt = ch->codec_fmt->pt;
 	res->rate = ch->codec->rate;
 	res->dtmf_pt = ch->dtmf ? ch->dtmf->pt : -1;
+	res->dtmf_rate = ch->dtmf ? ch->dtmf->rate : 0;
 	res->dir = dir;
 	res->srtp = ch->srtp;
 	if (ch->srtp) {
@@ -683,6 +684,7 @@ int sdp_answer_apply(const struct sdp_session *offer, const struct sdp_session *
 	res->pt = f->pt;
 	res->rate = codec->rate;
 	res->dtmf_pt = dtmf ? dtmf->pt : -1;
+	res->dtmf_rate = dtmf ? dtmf->rate : 0;
 	res->dir = dir_and(sdp_media_dir(offer, om), dir_mirror(peer_dir(answer, am)));
 	result_set_peer(res, answer, am);
 	return answered_crypto(om, am, res, err);

@@ -106,6 +106,7 @@ struct sdp_result {
 	int pt;			/* payload type to send the codec with */
 	unsigned rate;		/* its RTP clock rate */
 	int dtmf_pt;		/* the peer's telephone-event payload type, -1 none */
+	unsigned dtmf_rate;	/* and its rtpmap clock (8000, 48000 with Opus) */
 	char addr[64];		/* where to send RTP ("0.0.0.0" when on legacy hold) */
 	bool ipv6;
 	unsigned port;		/* the peer's RTP port */

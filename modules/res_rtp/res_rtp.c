@@ -80,9 +80,9 @@ static int engine_set_generator(void *pvt, ly_rtp_generator gen, void *arg)
 	return rtp_session_set_generator(pvt, gen, arg);
 }
 
-static int engine_set_dtmf(void *pvt, enum ly_rtp_dtmf_mode mode, int pt)
+static int engine_set_dtmf(void *pvt, enum ly_rtp_dtmf_mode mode, int pt, unsigned clock)
 {
-	return rtp_dtmf_set(pvt, mode, pt);
+	return rtp_dtmf_set(pvt, mode, pt, clock);
 }
 
 static int engine_dtmf_begin(void *pvt, char digit)

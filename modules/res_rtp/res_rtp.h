@@ -8,6 +8,7 @@
  *   rtp_session.c  sessions: ports, sockets, settings, relay pairing
  *   rtp_media.c    packets: source checks, frames in and out, relay, ticks
  *   rtp_srtp.c     SRTP/SRTCP contexts (libsrtp2): keys, protect, unprotect
+ *   rtp_jb.c       the jitter buffer between the socket and the channel
  *   rtp_worker.c   media worker threads (epoll + 20 ms timerfd each)
  *   rtp_cli.c      rtp show settings / rtp show stats
  *   res_rtp.c      the module: engine ops, load, unload, reload
@@ -54,6 +55,8 @@ struct rtp_settings {
 	bool strict;		/* strictrtp: drop media from foreign sources */
 	unsigned probation;	/* in-sequence packets before trusting a source */
 	unsigned workers;	/* media worker threads; 0 in the file = one per core */
+	bool jb_enable;		/* jbenable: jitter buffer for audio Lyre consumes */
+	unsigned jb_max_ms;	/* jbmaxsize */
 };
 
 /* Defaults, then rtp.conf from the config dir (a missing file is fine).

@@ -18,6 +18,10 @@ static enum ly_cli_result show_settings(struct ly_cli_args *a)
 	ly_cli_print(a, "  Strict RTP:       %s\n", s.strict ? "Yes" : "No");
 	ly_cli_print(a, "  Probation:        %u packets\n", s.probation);
 	ly_cli_print(a, "  Media workers:    %u\n", rtp_workers_count());
+	if (s.jb_enable)
+		ly_cli_print(a, "  Jitter buffer:    adaptive, at most %u ms\n", s.jb_max_ms);
+	else
+		ly_cli_print(a, "  Jitter buffer:    off\n");
 	ly_cli_print(a, "  Sessions:         %u\n", rtp_session_count());
 	return LY_CLI_SUCCESS;
 }

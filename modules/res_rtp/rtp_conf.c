@@ -1,4 +1,4 @@
-/* modules/res_rtp/rtp_conf.c - rtp.conf: port range, strict RTP, probation, workers. */
+/* modules/res_rtp/rtp_conf.c - rtp.conf: port range, strict RTP, probation, workers, jitter buffer. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -20,6 +20,8 @@ static void defaults(struct rtp_settings *s)
 		.strict = true,
 		.probation = 4,	/* Asterisk's default */
 		.workers = 0,
+		.jb_enable = true,
+		.jb_max_ms = 200,	/* Asterisk's jbmaxsize default */
 	};
 }
 
@@ -50,6 +52,18 @@ static int read_var(const struct ly_cfg_var *v, struct rtp_settings *s, char *er
 		if (ly_parse_int(v->value, 0, 64, &n))
 			return bad(err, errlen, v, "expected 0 (one per core) to 64");
 		s->workers = (unsigned)n;
+	} else if (ly_strcaseeq(v->name, "jbenable")) {
+		if (!ly_true(v->value) && !ly_false(v->value))
+			return bad(err, errlen, v, "expected yes or no");
+		s->jb_enable = ly_true(v->value);
+	} else if (ly_strcaseeq(v->name, "jbmaxsize")) {
+		if (ly_parse_int(v->value, 20, 1000, &n))
+			return bad(err, errlen, v, "expected 20 to 1000 ms");
+		s->jb_max_ms = (unsigned)n;
+	} else if (ly_strcaseeq(v->name, "jbimpl")) {
+		/* speexdsp's buffer adapts; Asterisk's "fixed" has no twin here. */
+		if (!ly_strcaseeq(v->value, "adaptive"))
+			return bad(err, errlen, v, "only adaptive is supported");
 	} else {
 		/* Asterisk's rtp.conf has many more keys (ICE, DTLS, RTCP...):
 		 * an existing file should load, with a word about what we skip. */

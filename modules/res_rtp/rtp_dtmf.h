@@ -106,11 +106,14 @@ bool rtp_dtmf_tx_busy(const struct rtp_dtmf_tx *tx);
 /* ---- rtp_dtmf_io.c: a session's DTMF (the session's lock is held where
  * a name ends in _locked) ---- */
 
-int rtp_dtmf_set(struct rtp_session *s, enum ly_rtp_dtmf_mode mode, int pt);
+/* clock: telephone-event's rtpmap rate (RFC 4733 §2.1); 0 means 8000. */
+int rtp_dtmf_set(struct rtp_session *s, enum ly_rtp_dtmf_mode mode, int pt, unsigned clock);
 int rtp_dtmf_send_begin(struct rtp_session *s, char digit);
 int rtp_dtmf_send_end(struct rtp_session *s, char digit, unsigned duration_ms);
 /* Is this payload type our telephone-event? */
 bool rtp_dtmf_is_event_locked(const struct rtp_session *s, unsigned pt);
+/* The RTP clock of this session's telephone-event (8000 when none). */
+unsigned rtp_dtmf_clock_locked(const struct rtp_session *s);
 /* The payload type to relay an event to this session with, -1 none. */
 int rtp_dtmf_pt_locked(const struct rtp_session *s);
 /* An event packet for the channel. */

@@ -19,14 +19,15 @@
 #include "rtp_dtmf.h"
 #include "rtp_session_int.h"
 
-#define EVENT_CLOCK 8000	/* telephone-event/8000 */
-#define TICK_SAMPLES (EVENT_CLOCK / 50)
+#define EVENT_CLOCK 8000	/* telephone-event/8000, unless SDP said otherwise */
+#define TICK_SAMPLES (8000 / 50)	/* of in-band tone, 8 kHz slin */
 #define TONE_DBFS -9.0
 #define MAX_EVENTS 16
 
 struct rtp_dtmf_state {
 	enum ly_rtp_dtmf_mode mode;
 	int pt;				/* telephone-event, -1 none */
+	unsigned clock;			/* its RTP clock: 48000 beside Opus */
 	struct rtp_dtmf_rx rx;
 	struct rtp_dtmf_tx tx;
 	uint32_t event_ts;		/* of the event being sent */
@@ -53,7 +54,7 @@ static void queue_events(struct rtp_session *s, struct ly_channel *chan,
 	}
 }
 
-int rtp_dtmf_set(struct rtp_session *s, enum ly_rtp_dtmf_mode mode, int pt)
+int rtp_dtmf_set(struct rtp_session *s, enum ly_rtp_dtmf_mode mode, int pt, unsigned clock)
 {
 	struct rtp_dtmf_state *d;
 
@@ -67,6 +68,9 @@ int rtp_dtmf_set(struct rtp_session *s, enum ly_rtp_dtmf_mode mode, int pt)
 	}
 	d->mode = mode;
 	d->pt = mode == LY_RTP_DTMF_RFC4733 ? pt : -1;
+	/* Durations and timestamps count in the event's own clock (RFC 4733
+	 * §2.5.1.3), which is the audio's beside a wideband codec. */
+	d->clock = clock ? clock : EVENT_CLOCK;
 	pthread_mutex_unlock(&s->lock);
 	return 0;
 }
@@ -113,6 +117,11 @@ bool rtp_dtmf_is_event_locked(const struct rtp_session *s, unsigned pt)
 	return s->dtmf && s->dtmf->pt >= 0 && (unsigned)s->dtmf->pt == pt;
 }
 
+unsigned rtp_dtmf_clock_locked(const struct rtp_session *s)
+{
+	return s->dtmf ? s->dtmf->clock : EVENT_CLOCK;
+}
+
 int rtp_dtmf_pt_locked(const struct rtp_session *s)
 {
 	return s->dtmf ? s->dtmf->pt : -1;
@@ -127,7 +136,7 @@ void rtp_dtmf_receive(struct rtp_session *s, struct ly_channel *chan, const uint
 	pthread_mutex_lock(&s->lock);
 	if (s->dtmf && s->dtmf->mode == LY_RTP_DTMF_RFC4733)
 		n = rtp_dtmf_rx_packet(&s->dtmf->rx, h->ts, pkt + h->payload_off, h->payload_len,
-				       EVENT_CLOCK, ly_now_ms(), ev);
+				       s->dtmf->clock, ly_now_ms(), ev);
 	pthread_mutex_unlock(&s->lock);
 	queue_events(s, chan, ev, n);
 }
@@ -176,7 +185,7 @@ void rtp_dtmf_on_audio(struct rtp_session *s, struct ly_channel *chan, const str
 	pthread_mutex_lock(&s->lock);
 	d = s->dtmf;
 	if (d && d->mode == LY_RTP_DTMF_RFC4733)
-		n = rtp_dtmf_rx_timeout(&d->rx, EVENT_CLOCK, ly_now_ms(), ev);
+		n = rtp_dtmf_rx_timeout(&d->rx, d->clock, ly_now_ms(), ev);
 	else if (d && d->mode == LY_RTP_DTMF_INBAND)
 		n = detect_inband(d, f, ev, MAX_EVENTS);
 	pthread_mutex_unlock(&s->lock);
@@ -199,7 +208,7 @@ static void send_event(struct rtp_session *s, uint8_t *pkt, const uint8_t *paylo
 
 	if (!dest)
 		return;
-	rtp_out_event(&s->out, first, last, d->tx.duration, EVENT_CLOCK, ly_now_ms(), &d->event_ts,
+	rtp_out_event(&s->out, first, last, d->tx.duration, d->clock, ly_now_ms(), &d->event_ts,
 		      &st);
 	rtp_header_write(pkt, st.marker, (unsigned)d->pt, st.seq, st.ts, s->out.ssrc);
 	memcpy(pkt + RTP_HEADER_LEN, payload, RTP_DTMF_PAYLOAD);
@@ -253,7 +262,7 @@ bool rtp_dtmf_tick_locked(struct rtp_session *s, uint8_t *pkt)
 	bool first, last;
 
 	if (!can_send(d) ||
-	    !rtp_dtmf_tx_tick(&d->tx, TICK_SAMPLES, ly_now_ms(), payload, &first, &last))
+	    !rtp_dtmf_tx_tick(&d->tx, d->clock / 50, ly_now_ms(), payload, &first, &last))
 		return false;
 	if (d->mode == LY_RTP_DTMF_RFC4733)
 		send_event(s, pkt, payload, first, last);

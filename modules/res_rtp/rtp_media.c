@@ -125,7 +125,8 @@ static void relay_into(struct rtp_session *s, uint8_t *pkt, size_t len,
 	if (!s->closed && dest) {
 		/* Both legs may number the same codec differently (dynamic PTs). */
 		pt = event ? rtp_dtmf_pt_locked(s) : fmt ? pt_for_format(s, fmt) : -1;
-		rtp_out_relay(&s->out, h, fmt ? rtp_format_clock(fmt) : rtp_pt_clock(h->pt),
+		rtp_out_relay(&s->out, h,
+			      fmt ? rtp_format_clock(fmt) : event ? rtp_dtmf_clock_locked(s) : rtp_pt_clock(h->pt),
 			      ly_now_ms(), &st);
 		rtp_header_restamp(pkt, st.marker, pt >= 0 ? (unsigned)pt : h->pt, st.seq, st.ts,
 				   s->out.ssrc);
@@ -156,7 +157,8 @@ int rtp_session_set_generator(struct rtp_session *s, ly_rtp_generator gen, void 
 void rtp_session_on_tick(struct rtp_session *s)
 {
 	uint8_t pkt[RTP_BUF_SIZE];
-	struct ly_frame *f = NULL;
+	struct ly_frame *f = NULL, *in = NULL;
+	struct ly_channel *chan = NULL;
 
 	pthread_mutex_lock(&s->lock);
 	if (!s->closed && rtp_dtmf_tick_locked(s, pkt))
@@ -165,8 +167,21 @@ void rtp_session_on_tick(struct rtp_session *s)
 		f = s->gen(s->gen_arg);
 	if (f)
 		rtp_session_send_frame_locked(s, f, pkt);
+	if (s->jb && !s->closed && (in = rtp_jb_tick_locked(s)) && s->chan)
+		chan = ly_ref(s->chan);
 	pthread_mutex_unlock(&s->lock);
 	ly_frame_free(f);
+	if (chan && ly_chan_queue_len(chan) < MAX_CHANNEL_QUEUE) {
+		rtp_dtmf_on_audio(s, chan, in);	/* the jitter buffer's 20 ms */
+		ly_chan_queue_frame(chan, in);
+		in = NULL;
+	} else if (chan) {
+		pthread_mutex_lock(&s->lock);
+		s->stats.dropped_queue++;	/* nobody reads the channel */
+		pthread_mutex_unlock(&s->lock);
+	}
+	ly_unref(chan);
+	ly_frame_free(in);
 }
 
 /* ---- receiving ---- */
@@ -265,6 +280,8 @@ static void to_channel(struct rtp_session *s, struct ly_channel *chan, const uin
 			       h->payload_len);
 	f->ts = h->ts;
 	f->seqno = h->seq;
+	if (rtp_jb_take(s, f, h))
+		return;	/* it comes out on the tick (rtp_session_on_tick) */
 	rtp_dtmf_on_audio(s, chan, f);
 	ly_chan_queue_frame(chan, f);
 }

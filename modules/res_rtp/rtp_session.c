@@ -95,6 +95,7 @@ static void session_destroy(void *obj)
 	if (s->port)
 		rtp_ports_give(s->port);
 	rtp_dtmf_free(s);
+	rtp_jb_free(s);
 	rtp_srtp_free(s->srtp);
 	pthread_mutex_destroy(&s->lock);
 }
@@ -181,6 +182,7 @@ int rtp_session_create(int family, const struct sockaddr *bind_addr, struct rtp_
 	rtp_settings_get(&cfg);
 	s->strict = cfg.strict;
 	s->probation = cfg.probation;
+	s->jb_max_ms = cfg.jb_enable ? cfg.jb_max_ms : 0;
 	rtp_out_init(&s->out);
 	err = bind_pair(s, family, bind_addr);
 	if (!err) {

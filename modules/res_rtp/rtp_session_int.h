@@ -39,6 +39,8 @@ struct rtp_session {
 	struct ly_rtp_stats stats;
 	struct rtp_dtmf_state *dtmf;	/* rtp_dtmf_io.c; NULL until set */
 	struct rtp_srtp *srtp;		/* NULL: plain RTP (rtp_srtp.h) */
+	unsigned jb_max_ms;		/* 0: no jitter buffer (rtp.conf jbenable) */
+	struct rtp_jb *jb;		/* rtp_jb.c; NULL until audio for a channel */
 
 	struct rtp_session *prev, *next;	/* all sessions, for the CLI */
 };
@@ -51,6 +53,17 @@ struct rtp_dtmf_state;
 void rtp_session_send_locked(struct rtp_session *s, const struct sockaddr_storage *dest,
 			     uint8_t *pkt, size_t len);
 int rtp_session_send_frame_locked(struct rtp_session *s, const struct ly_frame *f, uint8_t *pkt);
+
+/* ---- rtp_jb.c: the jitter buffer of a session whose audio goes to its
+ * channel (never a relayed one: relay stays packet-for-packet) ---- */
+
+struct rtp_jb;
+/* Take f for the jitter buffer (true), or false when the session has
+ * none and f should go to the channel now.  Unlocked; may start ticks. */
+bool rtp_jb_take(struct rtp_session *s, struct ly_frame *f, const struct rtp_header *h);
+/* On the tick: the frame due now, or NULL.  Locked. */
+struct ly_frame *rtp_jb_tick_locked(struct rtp_session *s);
+void rtp_jb_free(struct rtp_session *s);
 
 /* ---- helpers from rtp_session.c ---- */
 

@@ -24,12 +24,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (h.payload_off > size || h.payload_len > size - h.payload_off)
 			abort();
 		/* The payload as RFC 4733 telephone-event, through the receive
-		 * state machine twice (a repeat must give no new digit). */
+		 * state machine twice (a repeat must give no new digit), at
+		 * telephone-event/8000 and, by the PT's low bit, /48000 (Opus). */
 		struct rtp_dtmf_rx rx = { 0 };
 		struct ly_dtmf_ev ev[3];
+		unsigned clock = h.pt & 1 ? 48000 : 8000;
 
-		rtp_dtmf_rx_packet(&rx, h.ts, packet + h.payload_off, h.payload_len, 8000, 0, ev);
-		if (rtp_dtmf_rx_packet(&rx, h.ts, packet + h.payload_off, h.payload_len, 8000, 1,
+		rtp_dtmf_rx_packet(&rx, h.ts, packet + h.payload_off, h.payload_len, clock, 0, ev);
+		if (rtp_dtmf_rx_packet(&rx, h.ts, packet + h.payload_off, h.payload_len, clock, 1,
 				       ev) > 1)
 			abort();
 	}
