@@ -11,6 +11,10 @@ build_pkgs=(build-essential autoconf automake libtool libltdl-dev pkg-config
 	libxml2-dev libsrtp2-dev libspeexdsp-dev libopus-dev libssl-dev libedit-dev libsqlite3-dev)
 test_pkgs=(clang libclang-rt-dev perl iproute2 procps tmux hyperfine
 	sip-tester baresip-core sox libsox-fmt-all espeak-ng python3 tshark)
+# ffmpeg is left out on purpose: only the maintainer tools need it,
+# scripts/make-sounds.sh (the .g722 prompts) and tests/data/g722/make-refs.sh,
+# which also need espeak-ng and sox.  The tests read the committed files.
+# To regenerate: apt-get install ffmpeg espeak-ng sox
 pkgs=("${build_pkgs[@]}")
 [ "${1:-}" = --test ] && pkgs+=("${test_pkgs[@]}")
 
