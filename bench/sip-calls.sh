@@ -17,6 +17,7 @@
 # call), its largest RSS, and "sipp-bound" when a sipp process used >= 90 %
 # of a core (then sipp, not Lyre, was the limit on this 2-core box).  After
 # each series it waits SETTLE s (default 60) and compares RSS with idle.
+# LYRE_ENV="env VAR=..." prefixes the daemon's command (e.g. GLIBC_TUNABLES).
 # PERF=FILE records a perf call-graph profile of the daemon per series
 # (FILE.rate, FILE.concurrent).  SERIES="rate concurrent" picks the series; VERBOSE (default 0) is the
 # daemon's verbose level (3 logs every Dial, which costs CPU per call).
@@ -61,7 +62,7 @@ printf '[bench]\nexten => _X.,1,Dial(SIP/uas/${EXTEN})\n' >"$etc/extensions.conf
 
 pid=
 start_lyre() {
-	"$BIN" -C "$etc"
+	${LYRE_ENV:-} "$BIN" -C "$etc"
 	pid=$(cat "$WORK/run/lyre.pid")
 	sleep 2
 }
