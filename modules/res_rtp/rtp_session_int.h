@@ -39,6 +39,7 @@ struct rtp_session {
 	struct ly_rtp_stats stats;
 	struct rtp_dtmf_state *dtmf;	/* rtp_dtmf_io.c; NULL until set */
 	struct rtp_srtp *srtp;		/* NULL: plain RTP (rtp_srtp.h) */
+	struct rtp_rtcp_state *rtcpst;	/* rtp_rtcp_io.c */
 
 	struct rtp_session *prev, *next;	/* all sessions, for the CLI */
 };
