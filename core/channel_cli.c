@@ -1,6 +1,7 @@
 /* core/channel_cli.c - channel console commands, and start-up/exit of the media core. */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "lyre/format.h"
 #include "lyre/log.h"
 #include "lyre/obj.h"
+#include "lyre/rtp.h"
 #include "lyre/utils.h"
 #include "media_int.h"
 
@@ -88,6 +90,34 @@ static void print_var(const char *name, const char *value, void *arg)
 	ly_cli_print(arg, "%s=%s\n", name, value);
 }
 
+/* The channel's RTP figures (RFC 3550 statistics), when its driver has a
+ * session; read before hangup, while the driver keeps it (lyre/channel.h). */
+static void print_rtp(struct ly_cli_args *a, struct ly_channel *c)
+{
+	const struct ly_chan_tech *tech = ly_chan_tech(c);
+	struct ly_rtp *rtp = tech && tech->get_rtp && !ly_chan_check_hangup(c) ? tech->get_rtp(c)
+										: NULL;
+	struct ly_rtp_stats st;
+	char qos[320];
+
+	if (!rtp || ly_rtp_get_stats(rtp, &st))
+		return;
+	ly_cli_print(a, " -- RTP --\n");
+	ly_cli_print(a, "    RTP packets: %" PRIu64 " in, %" PRIu64 " out\n", st.packets_in,
+		     st.packets_out);
+	ly_cli_print(a, "      Lost (in): %" PRId64 " of %" PRIu64 "\n", st.lost_in, st.expected_in);
+	ly_cli_print(a, "    Jitter (in): %.1f ms\n", st.jitter_in_us / 1000.0);
+	if (st.have_report)
+		ly_cli_print(a, "        Far end: lost %" PRId64 ", jitter %.1f ms\n", st.lost_out,
+			     st.jitter_out_us / 1000.0);
+	if (st.rtt_us >= 0)
+		ly_cli_print(a, "     Round trip: %.1f ms\n", st.rtt_us / 1000.0);
+	ly_cli_print(a, "    RTCP in/out: %" PRIu64 " / %" PRIu64 "%s\n", st.rtcp_in, st.rtcp_out,
+		     st.rtcp_mux ? " (mux)" : "");
+	ly_rtp_stats_qos(&st, qos, sizeof(qos));
+	ly_cli_print(a, "    RTPAUDIOQOS: %s\n", qos);
+}
+
 static void print_channel_detail(struct ly_cli_args *a, struct ly_channel *c)
 {
 	const struct ly_chan_tech *tech = ly_chan_tech(c);
@@ -111,6 +141,7 @@ static void print_channel_detail(struct ly_cli_args *a, struct ly_channel *c)
 	ly_cli_print(a, "   Hangup cause: %s (%d)%s\n", cause ? ly_cause_name(cause) : "none",
 		     cause, ly_chan_check_hangup(c) ? ", hangup requested" : "");
 	ly_cli_print(a, "   Elapsed Time: %s\n", dur);
+	print_rtp(a, c);
 	ly_cli_print(a, "      Variables:\n");
 	ly_chan_var_foreach(c, print_var, a);
 }

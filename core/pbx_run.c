@@ -22,6 +22,7 @@
 #include "lyre/log.h"
 #include "lyre/obj.h"
 #include "lyre/pbx.h"
+#include "lyre/rtp.h"
 #include "lyre/thread.h"
 #include "lyre/utils.h"
 #include "pbx_int.h"
@@ -377,6 +378,7 @@ static void run_h(struct run *r)
 	pos_get(r->st, &at);
 	if (strcmp(at.exten, "h") == 0 || !exists(r, at.context, "h"))
 		return;
+	ly_rtp_chan_set_qos(r->c);	/* RTPAUDIOQOS for h to read */
 	ly_chan_softhangup(r->c, LY_CAUSE_NORMAL_CLEARING);
 	pos_set(r, at.context, "h", 1);
 	r->in_h = true;

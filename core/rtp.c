@@ -279,3 +279,10 @@ int ly_rtp_set_crypto(struct ly_rtp *rtp, const struct ly_srtp_key *local,
 	return rtp->engine->set_crypto ? rtp->engine->set_crypto(rtp->pvt, local, remote) : ENOTSUP;
 }
 
+
+int ly_rtp_set_rtcp(struct ly_rtp *rtp, bool mux, unsigned remote_port)
+{
+	if (!rtp || remote_port > 65535)
+		return EINVAL;
+	return rtp->engine->set_rtcp ? rtp->engine->set_rtcp(rtp->pvt, mux, remote_port) : ENOTSUP;
+}

@@ -55,7 +55,29 @@ struct ly_rtp_stats {
 	uint64_t srtp_replay;		/* SRTP: replayed or too old (RFC 3711 §3.3.2) */
 	uint32_t ssrc_out;		/* our SSRC toward the far end */
 	uint32_t ssrc_in;		/* the far end's current SSRC (0 before any packet) */
+	/* RTCP (RFC 3550 §6), appended.  Our view of what we receive: */
+	uint64_t rtcp_in;		/* valid RTCP compound packets received */
+	uint64_t rtcp_out;		/* RTCP compound packets sent */
+	uint64_t rtcp_bad;		/* RTCP that failed the §A.2 checks */
+	uint64_t srtcp_fail;		/* SRTCP: failed authentication or replay */
+	uint64_t expected_in;		/* packets the far end's sequence says it sent (§A.3) */
+	int64_t lost_in;		/* expected_in - received; negative with duplicates */
+	uint32_t jitter_in_us;		/* interarrival jitter of what we receive (§A.8) */
+	/* The far end's view of our stream, from its last report block: */
+	bool have_report;		/* it sent a report block about our SSRC */
+	int64_t lost_out;		/* its cumulative lost count */
+	uint8_t fraction_out;		/* lost in its last interval, of 256 */
+	uint32_t jitter_out_us;		/* its interarrival jitter of our stream */
+	int64_t rtt_us;			/* last round trip (§6.4.1), -1 until known */
+	bool rtcp_mux;			/* RTCP on the RTP port (RFC 5761) */
 };
+
+/*
+ * A session's figures as Asterisk's RTPAUDIOQOS gives them (what a CDR
+ * takes): "ssrc=..;themssrc=..;lp=..;rxjitter=..;rxcount=..;txjitter=..;
+ * txcount=..;rlp=..;rtt=.." with jitters and rtt in seconds.  Core.
+ */
+void ly_rtp_stats_qos(const struct ly_rtp_stats *st, char *buf, size_t len);
 
 /*
  * SRTP (RFC 3711) crypto suites for SDES keying (RFC 4568 §6.2, RFC 7714
@@ -179,6 +201,9 @@ struct ly_rtp_engine {
 	 * force keeps its context (roll-over counter, replay window). */
 	int (*set_crypto)(void *pvt, const struct ly_srtp_key *local,
 			  const struct ly_srtp_key *remote);
+	/* RTCP: mux on the RTP port (RFC 5761), else to the peer's RTCP
+	 * port (a=rtcp, RFC 3605; 0: the RTP port + 1). */
+	int (*set_rtcp)(void *pvt, bool mux, unsigned remote_port);
 
 	struct ly_rtp_engine *next;	/* the core's list; set by register */
 	struct ly_module *owner;	/* set by ly_rtp_engine_register */
@@ -241,6 +266,15 @@ int ly_rtp_srtp_keygen(struct ly_rtp *rtp, enum ly_srtp_suite suite, struct ly_s
  */
 int ly_rtp_set_crypto(struct ly_rtp *rtp, const struct ly_srtp_key *local,
 		      const struct ly_srtp_key *remote);
+
+/* RTCP toward the far end: on the RTP port when mux (RFC 5761, both
+ * sides said a=rtcp-mux), else to remote_port (a=rtcp; 0 = RTP port + 1).
+ * Reports go every ~5 s (RFC 3550 §6.2) on their own either way. */
+int ly_rtp_set_rtcp(struct ly_rtp *rtp, bool mux, unsigned remote_port);
+/* Set RTPAUDIOQOS (ly_rtp_stats_qos) and RTPAUDIOQOS{JITTER,LOSS,RTT}
+ * on chan from its driver's session (tech get_rtp), once: before the `h`
+ * extension, so it and a CDR read the call's figures.  Logs them. */
+void ly_rtp_chan_set_qos(struct ly_channel *chan);
 
 /* How this session carries DTMF; pt: the telephone-event payload type
  * from SDP (RFC4733 mode), else -1.  May change on any re-INVITE. */

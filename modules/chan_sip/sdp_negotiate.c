@@ -184,6 +184,7 @@ static void result_set_peer(struct sdp_result *res, const struct sdp_session *s,
 	res->ipv6 = c->ipv6;
 	res->port = m->port;
 	res->rtcp_port = rtcp_port_of(m);
+	res->rtcp_mux = sdp_attr_find(m->attrs, m->nattrs, "rtcp-mux") != NULL;
 	res->ptime = m->ptime;
 	res->remote_hold = sdp_media_is_hold(s, m);
 }
@@ -349,6 +350,9 @@ int sdp_offer_create(const struct sdp_local *local, struct sdp_owner *own,
 	m->ptime = local->ptime;
 	m->dir = dir_or_sendrecv(local->dir);
 	offer_crypto(m, local);
+	/* RFC 5761 §5.1.1: we offer mux and still listen on the odd port for
+	 * a peer that declines. */
+	sdp_attr_add(&m->attrs, &m->nattrs, "rtcp-mux", NULL);
 	owner_stamp(own, s);
 	*out = s;
 	return 0;
@@ -483,6 +487,9 @@ static void answer_accept(struct sdp_session *a, const struct sdp_session *offer
 	if (ch->dtmf)
 		answer_format(am, ch->dtmf, NULL, TELEPHONE_EVENT_FMTP);
 	am->ptime = local->ptime;
+	/* RFC 5761 §5.1.1: mux is used only when the offer asked for it. */
+	if (sdp_attr_find(om->attrs, om->nattrs, "rtcp-mux"))
+		sdp_attr_add(&am->attrs, &am->nattrs, "rtcp-mux", NULL);
 	if (ch->srtp) {
 		/* RFC 4568 §7.1.2: the offer's tag and suite, our own key */
 		struct sdp_crypto c = { .tag = ch->crypto.tag, .key = *ch->key };

@@ -111,6 +111,7 @@ struct sdp_result {
 	bool ipv6;
 	unsigned port;		/* the peer's RTP port */
 	unsigned rtcp_port;	/* a=rtcp (RFC 3605) or port + 1 (RFC 3550 §11) */
+	bool rtcp_mux;		/* RTCP on the RTP port (RFC 5761): offered and answered */
 	unsigned ptime;		/* the packetization the peer asked for, 0 none */
 	enum sdp_dir dir;	/* what WE may do: SDP_SENDRECV, SDP_SENDONLY, ... */
 	bool remote_hold;	/* the peer put us on hold (RFC 3264 §8.4) */

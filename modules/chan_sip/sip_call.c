@@ -104,6 +104,8 @@ static void call_softhangup(struct sip_call *call, int cause)
 	struct ly_channel *c = call_chan(call);
 
 	if (c) {
+		/* The figures while the session still runs, for `h` and a CDR. */
+		ly_rtp_chan_set_qos(c);
 		ly_chan_softhangup(c, cause);
 		ly_unref(c);
 	}

@@ -222,6 +222,7 @@ static int sip_hangup(struct ly_channel *chan)
 
 	if (!call)
 		return 0;
+	ly_rtp_chan_set_qos(chan);	/* the figures and their log line, if not yet */
 	ly_chan_set_tech_pvt(chan, NULL);
 	op = ly_calloc(1, sizeof(*op));
 	op->call = call;	/* the channel's reference, dropped by do_hangup */

@@ -228,6 +228,7 @@ int sip_media_apply(struct sip_media *m, const struct sdp_result *res)
 	m->negotiated = true;
 	m->fmt = fmt;
 	ly_rtp_set_payload(m->rtp, (unsigned)res->pt, fmt);
+	ly_rtp_set_rtcp(m->rtp, res->rtcp_mux, res->rtcp_port);
 	ly_rtp_set_dtmf(m->rtp, sip_dtmf_rtp_mode(m->dtmfmode, res->dtmf_pt),
 			sip_dtmf_in_sdp(m->dtmfmode) ? res->dtmf_pt : -1, res->dtmf_rate);
 	/* RFC 3264 §8.4: c=0.0.0.0 (RFC 2543 hold) or port 0 means "send

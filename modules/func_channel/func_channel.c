@@ -81,6 +81,20 @@ static void read_format(struct ly_channel *c, char *buf, size_t len)
 	ly_strlcpy(buf, f ? f->name : "", len);
 }
 
+/* CHANNEL(rtcp,all): the call's RTP figures now (lyre/rtp.h), or those
+ * RTPAUDIOQOS kept once the session is gone. */
+static void read_rtcp_all(struct ly_channel *c, char *buf, size_t len)
+{
+	const struct ly_chan_tech *t = ly_chan_tech(c);
+	struct ly_rtp *rtp = t && t->get_rtp ? t->get_rtp(c) : NULL;
+	struct ly_rtp_stats st;
+
+	if (rtp && ly_rtp_get_stats(rtp, &st) == 0)
+		ly_rtp_stats_qos(&st, buf, len);
+	else if (!ly_chan_var_get(c, "RTPAUDIOQOS", buf, len))
+		buf[0] = '\0';
+}
+
 /* Item names as Asterisk spells them, plus Lyre's callid and tech. */
 static const struct {
 	const char *item;
@@ -104,6 +118,7 @@ static const struct {
 	{ "audionativeformat", read_format },
 	{ "audioreadformat", read_format },
 	{ "audiowriteformat", read_format },
+	{ "rtcp,all", read_rtcp_all },
 };
 
 static item_reader find_item(const char *item)

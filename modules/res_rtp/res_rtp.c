@@ -8,6 +8,7 @@
 
 #include "res_rtp.h"
 #include "rtp_dtmf.h"
+#include "rtp_rtcp_io.h"
 #include "rtp_srtp.h"
 
 static int engine_create(int family, const struct sockaddr *bind_addr, void **pvt)
@@ -107,6 +108,11 @@ static int engine_set_crypto(void *pvt, const struct ly_srtp_key *local,
 	return rtp_session_set_crypto(pvt, local, remote);
 }
 
+static int engine_set_rtcp(void *pvt, bool mux, unsigned remote_port)
+{
+	return rtp_rtcp_set(pvt, mux, remote_port);
+}
+
 static struct ly_rtp_engine engine = {
 	.name = "lyre",
 	.description = "RTP (RFC 3550) and SRTP (RFC 3711) with symmetric RTP, strict sources and relay",
@@ -128,6 +134,7 @@ static struct ly_rtp_engine engine = {
 	.dtmf_end = engine_dtmf_end,
 	.srtp_keygen = engine_srtp_keygen,
 	.set_crypto = engine_set_crypto,
+	.set_rtcp = engine_set_rtcp,
 };
 
 static int apply_config(bool first)

@@ -10,6 +10,8 @@
  *   rtp_srtp.c     SRTP/SRTCP contexts (libsrtp2): keys, protect, unprotect
  *   rtp_jb.c       the jitter buffer between the socket and the channel
  *   rtp_worker.c   media worker threads (epoll + 20 ms timerfd each)
+ *   rtp_rtcp.c     RTCP packets (RFC 3550 §6): build, parse, receive statistics
+ *   rtp_rtcp_io.c  a session's RTCP: report timer, send, receive, RTCP-mux
  *   rtp_cli.c      rtp show settings / rtp show stats
  *   res_rtp.c      the module: engine ops, load, unload, reload
  *
@@ -153,6 +155,7 @@ struct rtp_sock {
 	struct rtp_session *session;
 	int fd;
 	bool rtcp;
+	bool timer;	/* the RTCP report timer (rtp_rtcp_io.c) */
 };
 
 int rtp_session_create(int family, const struct sockaddr *bind_addr, struct rtp_session **out);
@@ -201,9 +204,12 @@ struct rtp_worker *rtp_worker_pick(void);
 /* Watch both sockets; the worker takes a reference on the session. */
 int rtp_worker_add(struct rtp_worker *w, struct rtp_session *s, struct rtp_sock *rtp,
 		   struct rtp_sock *rtcp);
-/* Ask the worker to stop watching both fds and drop its reference to s,
+/* Watch one more fd of a session already added (its RTCP timer). */
+int rtp_worker_watch(struct rtp_worker *w, struct rtp_sock *sock);
+/* Ask the worker to stop watching the fds and drop its reference to s,
  * on its own thread (so no event in flight can outlive the session). */
-void rtp_worker_remove(struct rtp_worker *w, struct rtp_session *s, int rtp_fd, int rtcp_fd);
+void rtp_worker_remove(struct rtp_worker *w, struct rtp_session *s, int rtp_fd, int rtcp_fd,
+		       int timer_fd);
 /* Tick s every 20 ms (on) or stop (off); the timerfd runs only while some
  * session of the worker wants ticks.  Lock order: the worker's tick lock,
  * then the session's. */

@@ -29,6 +29,8 @@
 
 #include "res_rtp.h"
 #include "rtp_dtmf.h"
+#include "rtp_rtcp.h"
+#include "rtp_rtcp_io.h"
 #include "rtp_session_int.h"
 
 /* Frames waiting on a channel nobody reads: 2 s of 20 ms packets. */
@@ -251,6 +253,7 @@ static void triage(struct rtp_session *s, size_t len, const struct sockaddr_stor
 	s->stats.ssrc_in = h->ssrc;
 	*fmt = s->pt_fmt[h->pt];
 	*event = rtp_dtmf_is_event_locked(s, h->pt);
+	rtp_rtcp_on_rtp_locked(s, h, *fmt, *event);
 	if (s->peer) {
 		*peer = ly_ref(s->peer);
 		s->stats.relayed++;
@@ -344,6 +347,10 @@ static void receive_packet(struct rtp_session *s, uint8_t *pkt, size_t len,
 
 void rtp_session_readable(struct rtp_sock *sock, uint8_t *buf)
 {
+	if (sock->timer) {
+		rtp_rtcp_on_timer(sock->session);
+		return;
+	}
 	for (int i = 0; i < READS_PER_EVENT; i++) {
 		struct sockaddr_storage from;
 		socklen_t fromlen = sizeof(from);
@@ -354,9 +361,10 @@ void rtp_session_readable(struct rtp_sock *sock, uint8_t *buf)
 
 		if (n < 0)
 			return;	/* EAGAIN: drained; anything else: next event */
-		/* RTCP comes with the next issue; reading it keeps the socket's
-		 * buffer from filling up meanwhile. */
-		if (!sock->rtcp)
+		/* RFC 5761 §4: on the RTP port, packet types 64-95 are RTCP. */
+		if (sock->rtcp || rtcp_is_rtcp(buf, (size_t)n))
+			rtp_rtcp_receive(sock, buf, (size_t)n, &from);
+		else
 			receive_packet(sock->session, buf, (size_t)n, &from);
 	}
 }

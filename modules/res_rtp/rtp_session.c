@@ -17,6 +17,7 @@
 
 #include "res_rtp.h"
 #include "rtp_dtmf.h"
+#include "rtp_rtcp_io.h"
 #include "rtp_session_int.h"
 
 /* Ports tried when another program holds some of ours. */
@@ -97,6 +98,7 @@ static void session_destroy(void *obj)
 	rtp_dtmf_free(s);
 	rtp_jb_free(s);
 	rtp_srtp_free(s->srtp);
+	rtp_rtcp_detach(s);
 	pthread_mutex_destroy(&s->lock);
 }
 
@@ -184,10 +186,18 @@ int rtp_session_create(int family, const struct sockaddr *bind_addr, struct rtp_
 	s->probation = cfg.probation;
 	s->jb_max_ms = cfg.jb_enable ? cfg.jb_max_ms : 0;
 	rtp_out_init(&s->out);
-	err = bind_pair(s, family, bind_addr);
+	s->stats.rtt_us = -1;
+	err = rtp_rtcp_attach(s);
+	if (!err)
+		err = bind_pair(s, family, bind_addr);
 	if (!err) {
 		s->worker = rtp_worker_pick();
 		err = s->worker ? rtp_worker_add(s->worker, s, &s->rtp, &s->rtcp) : ENXIO;
+		/* The report timer: an fd the worker watches, like the sockets. */
+		int werr = err ? 0 : rtp_worker_watch(s->worker, rtp_rtcp_timer_sock(s));
+
+		if (werr)
+			ly_warning("RTP port %u: no RTCP reports: %s", s->port, strerror(werr));
 	}
 	if (err) {
 		ly_warning("No RTP session: %s", strerror(err));
@@ -230,13 +240,14 @@ void rtp_session_close(struct rtp_session *s)
 	pthread_mutex_unlock(&pair_lock);
 	rtp_session_set_generator(s, NULL, NULL);
 	pthread_mutex_lock(&s->lock);
+	rtp_rtcp_bye_locked(s);
 	s->closed = true;
 	chan = s->chan;
 	s->chan = NULL;
 	pthread_mutex_unlock(&s->lock);
 	ly_unref(chan);
 	list_remove(s);
-	rtp_worker_remove(s->worker, s, s->rtp.fd, s->rtcp.fd);
+	rtp_worker_remove(s->worker, s, s->rtp.fd, s->rtcp.fd, rtp_rtcp_timer_sock(s)->fd);
 	ly_unref(s);	/* the driver's; the worker drops its own */
 }
 
@@ -329,6 +340,7 @@ int rtp_session_stats(struct rtp_session *s, struct ly_rtp_stats *out)
 	pthread_mutex_lock(&s->lock);
 	*out = s->stats;
 	out->ssrc_out = s->out.ssrc;
+	rtp_rtcp_stats_locked(s, out);
 	pthread_mutex_unlock(&s->lock);
 	return 0;
 }
@@ -406,6 +418,7 @@ void rtp_session_foreach(void (*fn)(const struct rtp_session_view *v, void *arg)
 		v.srtp = rtp_srtp_suite(s->srtp);
 		v.stats = s->stats;
 		v.stats.ssrc_out = s->out.ssrc;
+		rtp_rtcp_stats_locked(s, &v.stats);
 		pthread_mutex_unlock(&s->lock);
 		fn(&v, arg);
 	}

@@ -41,6 +41,7 @@ struct rtp_session {
 	struct rtp_srtp *srtp;		/* NULL: plain RTP (rtp_srtp.h) */
 	unsigned jb_max_ms;		/* 0: no jitter buffer (rtp.conf jbenable) */
 	struct rtp_jb *jb;		/* rtp_jb.c; NULL until audio for a channel */
+	struct rtp_rtcp_state *rtcpst;	/* rtp_rtcp_io.c */
 
 	struct rtp_session *prev, *next;	/* all sessions, for the CLI */
 };

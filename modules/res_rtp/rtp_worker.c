@@ -29,7 +29,7 @@
 
 struct removal {
 	struct rtp_session *s;
-	int fds[2];
+	int fds[3];
 };
 
 struct rtp_worker {
@@ -86,7 +86,7 @@ static bool process_removals(struct rtp_worker *w)
 	stop = w->stop;
 	pthread_mutex_unlock(&w->lock);
 	for (size_t i = 0; i < n; i++) {
-		for (int k = 0; k < 2; k++)
+		for (int k = 0; k < 3; k++)
 			if (list[i].fds[k] >= 0)
 				epoll_ctl(w->epfd, EPOLL_CTL_DEL, list[i].fds[k], NULL);
 		atomic_fetch_sub(&w->sessions, 1);
@@ -248,14 +248,20 @@ int rtp_worker_add(struct rtp_worker *w, struct rtp_session *s, struct rtp_sock 
 	return 0;
 }
 
-void rtp_worker_remove(struct rtp_worker *w, struct rtp_session *s, int rtp_fd, int rtcp_fd)
+int rtp_worker_watch(struct rtp_worker *w, struct rtp_sock *sock)
+{
+	return watch(w, sock->fd, sock);
+}
+
+void rtp_worker_remove(struct rtp_worker *w, struct rtp_session *s, int rtp_fd, int rtcp_fd,
+		       int timer_fd)
 {
 	pthread_mutex_lock(&w->lock);
 	if (w->nremovals == w->capremovals) {
 		w->capremovals = w->capremovals ? w->capremovals * 2 : 16;
 		w->removals = ly_realloc(w->removals, w->capremovals * sizeof(*w->removals));
 	}
-	w->removals[w->nremovals++] = (struct removal){ s, { rtp_fd, rtcp_fd } };
+	w->removals[w->nremovals++] = (struct removal){ s, { rtp_fd, rtcp_fd, timer_fd } };
 	pthread_mutex_unlock(&w->lock);
 	wake(w);
 }

@@ -1,4 +1,4 @@
-/* tests/fuzz/fuzz_rtp.c - libFuzzer target: the RTP header checks every packet from the network goes through (rtp_header_parse). */
+/* tests/fuzz/fuzz_rtp.c - libFuzzer target: the RTP header checks every packet from the network goes through (rtp_header_parse), and RTCP parsing (rtcp_parse). */
 #include "config.h"
 
 #include <stdint.h>
@@ -7,6 +7,7 @@
 
 #include "res_rtp.h"
 #include "rtp_dtmf.h"
+#include "rtp_rtcp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -19,6 +20,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!packet)
 		return 0;
 	memcpy(packet, data, size);
+	/* The same bytes as an RTCP compound packet (RFC 3550 §A.2). */
+	struct rtcp_parsed rp;
+
+	if (rtcp_parse(packet, size, size >= 12 ? (uint32_t)packet[8] << 24 : 0, &rp) == 0 &&
+	    (size < 8 || size % 4))
+		abort();	/* a packet the checks must refuse */
 	if (rtp_header_parse(packet, size, &h) == 0) {
 		/* What the parser promises: the payload lies inside the packet. */
 		if (h.payload_off > size || h.payload_len > size - h.payload_off)

@@ -275,7 +275,8 @@ static struct ly_rtp_stats wait_handled(struct ly_rtp *rtp, uint64_t n)
 
 	for (int i = 0; i < 200; i++) {
 		st = stats_of(rtp);
-		if (st.packets_in + st.dropped_header + st.dropped_source + st.dropped_learning >= n)
+		if (st.packets_in + st.dropped_header + st.dropped_source + st.dropped_learning +
+			    st.rtcp_in + st.rtcp_bad >= n)
 			break;
 		sleep_ms(10);
 	}
@@ -472,7 +473,8 @@ static void test_malformed_headers_dropped(void)
 	send_raw(&p, rtp, b, 24 + 160 + 4);
 
 	st = wait_handled(rtp, 9);
-	CHECK_INT(st.dropped_header, 8);
+	CHECK_INT(st.dropped_header, 7);
+	CHECK_INT(st.rtcp_bad, 1);	/* PT 200 on the RTP port is RTCP (RFC 5761 §4) */
 	CHECK_INT(st.packets_in, 1);
 	CHECK_INT(st.ssrc_in, 7);
 	f = ly_chan_read(chan, 1000);
@@ -781,6 +783,143 @@ static void test_relay_after_local_and_destroy(void)
 	phone_close(&pb);
 }
 
+/* ---- RTCP ---- */
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (24 - 8 * i));
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* A peer's SR (no blocks) or RR (one block about `about`) plus SDES. */
+static size_t build_rtcp(uint8_t *b, bool sr, uint32_t ssrc, uint32_t ntp_hi, uint32_t ntp_lo,
+			 uint32_t about, uint32_t lsr)
+{
+	size_t n;
+
+	memset(b, 0, 128);
+	if (sr) {
+		b[0] = 0x80;
+		b[1] = 200;
+		b[3] = 6;
+		put32(b + 4, ssrc);
+		put32(b + 8, ntp_hi);
+		put32(b + 12, ntp_lo);
+		n = 28;
+	} else {
+		b[0] = 0x81;
+		b[1] = 201;
+		b[3] = 7;
+		put32(b + 4, ssrc);
+		put32(b + 8, about);
+		put32(b + 24, lsr);	/* LSR; DLSR 0 */
+		n = 32;
+	}
+	b[n] = 0x81;
+	b[n + 1] = 202;
+	b[n + 3] = 2;
+	put32(b + n + 4, ssrc);
+	b[n + 8] = 1;
+	b[n + 9] = 1;
+	b[n + 10] = 'p';
+	return n + 12;
+}
+
+static void send_to_port(struct phone *p, struct ly_rtp *to, unsigned delta, const void *d, size_t len)
+{
+	struct sockaddr_storage dest;
+
+	CHECK_INT(ly_rtp_local_addr(to, &dest), 0);
+	((struct sockaddr_in *)&dest)->sin_port = htons((uint16_t)(port_of(to) + delta));
+	CHECK_INT(sendto(p->fd, d, len, 0, (struct sockaddr *)&dest, sslen(&dest)), len);
+}
+
+/* Reports both ways: our SR's block reflects the peer's loss, the peer's RR
+ * gives a round trip, and RTCP on the RTP port (mux) is understood. */
+static void test_rtcp_reports(void)
+{
+	struct ly_rtp *rtp = session(AF_INET);
+	const struct ly_format *ulaw = ly_format_find("ulaw");
+	struct phone p, q;
+	uint8_t b[512], audio[160] = { 0 };
+	struct ly_rtp_stats st;
+	struct timeval tv = { 5, 0 };
+	struct ly_frame *f;
+	ssize_t n;
+	size_t len;
+	uint32_t our_ssrc, lsr;
+
+	phone_open(&p, AF_INET);
+	phone_open(&q, AF_INET);	/* the peer's RTCP socket */
+	setsockopt(q.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	CHECK_INT(ly_rtp_set_remote(rtp, (struct sockaddr *)&p.addr), 0);
+	CHECK_INT(ly_rtp_set_payload(rtp, 0, ulaw), 0);
+	CHECK_INT(ly_rtp_set_rtcp(rtp, false, ntohs(((struct sockaddr_in *)&q.addr)->sin_port)), 0);
+	for (uint16_t s = 1; s <= 50; s++)
+		if (s % 10 != 5)	/* 5 of 50 lost */
+			send_rtp(&p, rtp, 0, s, s * 160u, 7);
+	f = ly_frame_voice_new(ulaw, 160, audio, sizeof(audio));
+	for (int i = 0; i < 5; i++)
+		CHECK_INT(ly_rtp_write(rtp, f), 0);
+	ly_frame_free(f);
+	len = build_rtcp(b, true, 7, 0x01020304, 0x05060000, 0, 0);
+	send_to_port(&q, rtp, 1, b, len);
+	st = wait_handled(rtp, 46);
+	CHECK_INT(st.rtcp_in, 1);
+	CHECK_INT(st.expected_in, 50);
+	CHECK_INT(st.lost_in, 5);
+	CHECK(st.rtt_us < 0);
+	our_ssrc = st.ssrc_out;
+
+	/* Our first report within 2.5 * 1.5 / 1.218 s: an SR with our counts. */
+	do
+		n = recv(q.fd, b, sizeof(b), 0);
+	while (n > 0 && b[1] != 200);
+	CHECK(n >= 28 + 24);
+	if (n >= 28 + 24) {
+		CHECK_INT(b[0] & 0x1f, 1);
+		CHECK_INT(get32(b + 4), our_ssrc);
+		CHECK_INT(get32(b + 20), 5);			/* packets sent */
+		CHECK_INT(get32(b + 28), 7);			/* block about the peer */
+		CHECK_INT(get32(b + 32) & 0xffffff, 5);	/* cumulative lost */
+		CHECK_INT(get32(b + 36), 50);			/* extended highest seq */
+		CHECK_INT(get32(b + 44), 0x03040506);		/* LSR: middle of its NTP */
+		lsr = get32(b + 8) << 16 | get32(b + 12) >> 16;	/* our SR's NTP, middle */
+		/* The peer answers at once: round trip about 0. */
+		len = build_rtcp(b, false, 7, 0, 0, our_ssrc, lsr);
+		send_to_port(&q, rtp, 1, b, len);
+		for (int i = 0; i < 100 && stats_of(rtp).rtcp_in < 2; i++)
+			sleep_ms(10);
+		st = stats_of(rtp);
+		CHECK_INT(st.rtcp_in, 2);
+		CHECK(st.have_report);
+		CHECK(st.rtt_us >= 0 && st.rtt_us < 500000);
+	}
+	/* RTCP-mux: an RR on the RTP port is RTCP, not a bad RTP header. */
+	CHECK_INT(ly_rtp_set_rtcp(rtp, true, 0), 0);
+	len = build_rtcp(b, false, 7, 0, 0, our_ssrc, 0);
+	send_to_port(&p, rtp, 0, b, len);
+	for (int i = 0; i < 100 && stats_of(rtp).rtcp_in < 3; i++)
+		sleep_ms(10);
+	st = stats_of(rtp);
+	CHECK_INT(st.rtcp_in, 3);
+	CHECK(st.rtcp_mux);
+	CHECK_INT(st.dropped_header, 0);
+	/* Garbage on the RTCP port is counted, never taken. */
+	send_to_port(&q, rtp, 1, "\x81\xc9\x00\x07junk", 8);
+	for (int i = 0; i < 100 && stats_of(rtp).rtcp_bad < 1; i++)
+		sleep_ms(10);
+	CHECK_INT(stats_of(rtp).rtcp_bad, 1);
+	phone_close(&p);
+	phone_close(&q);
+	ly_rtp_destroy(rtp);
+}
+
 static void test_ipv6(void)
 {
 	struct ly_rtp *rtp = session(AF_INET6);
@@ -940,6 +1079,7 @@ TAP_MAIN(TAP(test_setup_loads_res_rtp),
 	 TAP(test_symmetric_strict_learning),
 	 TAP(test_relay_keeps_streams_consistent),
 	 TAP(test_relay_after_local_and_destroy),
+	 TAP(test_rtcp_reports),
 	 TAP(test_ipv6),
 	 TAP(test_generator_ticks),
 	 TAP(test_cli_and_reload),

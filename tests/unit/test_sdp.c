@@ -533,6 +533,7 @@ static void test_offer_build(void)
 	CHECK(strstr(text, "o=lyre 1000 1000 IN IP4 127.0.0.1\r\n") != NULL);
 	CHECK(strstr(text, "c=IN IP4 127.0.0.1\r\n") != NULL);
 	CHECK(strstr(text, "a=rtpmap:96 opus/48000/2\r\n") != NULL);
+	CHECK(strstr(text, "a=rtcp-mux\r\n") != NULL);	/* RFC 5761 §5.1.1 */
 	again = parse(text);
 	if (again)
 		check_same(s, again);
@@ -672,6 +673,9 @@ static void test_answer_dtmf_only_when_offered(void)
 		CHECK_MLINE(a, 0, "audio 20000 RTP/AVP 0");
 		CHECK_STR(a->media[0].fmts[0].encoding, "PCMU");	/* rtpmap from the table */
 		CHECK_INT(res.dtmf_pt, -1);
+		CHECK(!res.rtcp_mux);	/* RFC 5761: mux only when offered */
+		CHECK(media_attr(&a->media[0], "rtcp-mux") == NULL);
+		CHECK_INT(res.rtcp_port, 4001);
 		sdp_free(a);
 	}
 	/* offered, but the endpoint does not do RFC 4733 */
@@ -1002,6 +1006,10 @@ static void test_offer_answer_loop(void)
 	CHECK_INT(ra.port, 30000);
 	CHECK_STR(rb.addr, "127.0.0.1");
 	CHECK_INT(rb.port, 20000);
+	/* Both sides of Lyre do RTCP-mux: offered, answered, agreed. */
+	CHECK(rb.rtcp_mux);
+	CHECK(ra.rtcp_mux);
+	CHECK(media_attr(&ans->media[0], "rtcp-mux") != NULL);
 	sdp_free(offer);
 	sdp_free(ans);
 }

@@ -102,6 +102,13 @@ check "... every one dropped as auth failure or replay" wait_for dropped
 sleep 2
 after=$(stat_col '300[0-9][0-9]' 6)
 check "... alice's audio goes on ($before -> $after packets)" [ "$after" -ge $((before + 50)) ]
+# SRTCP (RFC 3711 §3.4): the phones' reports authenticate under each leg's
+# keys (17: RTCPin, 24: RTCPbad; alice's leg also took the garbage above).
+# baresip opens with an RTCP APP "PINGPONG" sent plain and then as SRTCP:
+# neither is a compound packet (RFC 3550 §A.2), so those two count as bad.
+check "... SRTCP from alice is taken" wait_for [ "$(stat_col '300[0-9][0-9]' 17)" -ge 1 ]
+check "... and from bob, nothing refused but baresip's two opening APP packets" \
+	wait_for [ "$(stat_col '301[0-9][0-9]' 17)" -ge 1 -a "$(stat_col '301[0-9][0-9]' 24)" -le 2 ]
 sleep 1
 check "alice hangs up" bctl 25454 hangup
 check "... bob's call ends" wait_for calls bob terminated 1
