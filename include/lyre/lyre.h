@@ -23,5 +23,6 @@
 #include "db.h"
 #include "rtp.h"
 #include "bridge.h"
+#include "file.h"
 
 #endif

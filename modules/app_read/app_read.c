@@ -11,8 +11,10 @@
  * i (filename is an indication tone), t(digits) (the terminators instead
  * of '#'; t() none, so '#' is read as a digit).  A terminator pressed
  * before any digit ends Read at once with INTERRUPTED (the caller chose
- * to enter nothing; retrying would ignore that).  Prompts need the sound
- * file layer (issue 6): until then a filename is logged as not played.
+ * to enter nothing; retrying would ignore that).  The prompt (files
+ * joined by '&') plays through the sound file layer (lyre/file.h) in each
+ * attempt, and a digit pressed during it stops it and counts as the first
+ * digit.  Indications (option i) are not played yet: that is logged.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -97,17 +99,36 @@ static void parse(char *copy, struct read_args *a)
 	a->timeout_ms = t > 0 ? (int)(t * 1000) : 0;
 }
 
+/* Play the prompt files, stopped by any digit: that digit (0: none), or
+ * -1 on hangup. */
+static int prompt(struct ly_channel *c, const struct read_args *a)
+{
+	char *files = ly_strdup(a->filename), *names[32], digit = 0;
+	int n = ly_app_split_args_sep(files, '&', names, 32);
+
+	for (int i = 0; i < n && !digit; i++)
+		if (names[i][0] && ly_file_play(c, names[i], "0123456789*#ABCD", &digit) == EPIPE) {
+			free(files);
+			return -1;
+		}
+	free(files);
+	return (unsigned char)digit;
+}
+
 /* One attempt: digits into buf; OK, TIMEOUT (nothing typed), INTERRUPTED
  * (a terminator and nothing before it) or HANGUP. */
 static enum read_status attempt(struct ly_channel *c, const struct read_args *a, char *buf)
 {
 	size_t n = 0;
+	int first = a->filename && a->filename[0] && !a->indication ? prompt(c, a) : 0;
 
 	buf[0] = '\0';
 	while (n < a->maxdigits) {
 		int wait = a->timeout_ms ? a->timeout_ms
 					 : channel_timeout_ms(c, n ? "digit" : "response");
-		int d = ly_pbx_wait_digit(c, wait);
+		int d = first ? first : ly_pbx_wait_digit(c, wait);
+
+		first = 0;
 
 		if (d < 0)
 			return HANGUP;
@@ -136,10 +157,9 @@ static int read_exec(struct ly_channel *c, const char *args)
 	} else {
 		if (ly_chan_state(c) != LY_STATE_UP && !a.noanswer)
 			ly_chan_answer(c);
-		if (a.filename && a.filename[0])
-			ly_warning("%s: Read: %s '%s' not played: prompts come with the sound "
-				   "file layer (issue 6)", ly_chan_name(c),
-				   a.indication ? "indication" : "prompt", a.filename);
+		if (a.filename && a.filename[0] && a.indication)
+			ly_warning("%s: Read: indication '%s' not played: indications are not "
+				   "implemented yet", ly_chan_name(c), a.filename);
 		for (unsigned i = 0; i < a.attempts && st == TIMEOUT; i++)
 			st = attempt(c, &a, digits);
 		ly_chan_var_set(c, a.var, digits);

@@ -1,0 +1,296 @@
+/* core/file.c - sound files: which file a prompt name means (folders, language, least translation cost) and reading it in frames. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lyre/core.h"
+#include "lyre/file.h"
+#include "lyre/format.h"
+#include "lyre/frame.h"
+#include "lyre/log.h"
+#include "lyre/utils.h"
+
+/* Debian's asterisk-core-sounds-* packages install here. */
+#define DEBIAN_SOUNDS "/usr/share/asterisk/sounds"
+/* A WAV's chunks before "data" must fit in this much. */
+#define WAV_HEAD_MAX 65536
+
+struct ly_file {
+	int fd;
+	const struct ly_format *fmt;
+	unsigned bytes_per_sec;
+	size_t left;		/* bytes of audio not yet read */
+	char *path;
+};
+
+/* In the order a tie in cost is broken: the shipped set first. */
+static const struct {
+	const char *ext, *format;
+} exts[] = {
+	{ "wav", NULL }, { "g722", "g722" }, { "sln16", "slin16" }, { "sln", "slin" },
+	{ "ulaw", "ulaw" }, { "alaw", "alaw" },
+};
+#define N_EXTS (sizeof(exts) / sizeof(exts[0]))
+
+const char *ly_file_ext_format(const char *ext)
+{
+	for (size_t i = 0; i < N_EXTS; i++)
+		if (strcmp(exts[i].ext, ext) == 0)
+			return exts[i].format;
+	return NULL;
+}
+
+static unsigned bytes_per_sec(const char *format)
+{
+	if (strcmp(format, "slin") == 0)
+		return 16000;
+	if (strcmp(format, "slin16") == 0)
+		return 32000;
+	return 8000;	/* ulaw, alaw; g722 packs two 16 kHz samples a byte */
+}
+
+static bool known_ext(const char *ext)
+{
+	for (size_t i = 0; i < N_EXTS; i++)
+		if (strcmp(exts[i].ext, ext) == 0)
+			return true;
+	return false;
+}
+
+/* The WAV header of an open file; positions fd at the samples. */
+static int wav_header(int fd, const char *path, struct ly_wav_info *info)
+{
+	uint8_t *head = ly_malloc(WAV_HEAD_MAX);
+	struct stat st;
+	const char *why = NULL;
+	ssize_t n = fstat(fd, &st) == 0 ? pread(fd, head, WAV_HEAD_MAX, 0) : -1;
+	int err = n < 0 ? errno : ly_wav_parse(head, (size_t)n, (size_t)st.st_size, info, &why);
+
+	free(head);
+	if (err && why)
+		ly_warning("%s: refused: %s", path, why);
+	else if (!err && lseek(fd, (off_t)info->data_off, SEEK_SET) < 0)
+		err = errno;
+	return err;
+}
+
+int ly_file_open_path(const char *path, struct ly_file **out)
+{
+	const char *ext = strrchr(path, '.'), *format;
+	struct ly_wav_info info = { 0 };
+	struct stat st;
+	int fd, err = 0;
+
+	*out = NULL;
+	if (!ext || !known_ext(ext + 1))
+		return ENOTSUP;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		err = EISDIR;
+	else if (strcmp(ext, ".wav") == 0)
+		err = wav_header(fd, path, &info);
+	else
+		info = (struct ly_wav_info){ .format = ly_file_ext_format(ext + 1),
+					     .data_len = (size_t)st.st_size };
+	format = info.format;
+	if (!err && !ly_format_find(format))
+		err = ENOSYS;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	*out = ly_calloc(1, sizeof(**out));
+	(*out)->fd = fd;
+	(*out)->fmt = ly_format_find(format);
+	(*out)->bytes_per_sec = bytes_per_sec(format);
+	(*out)->left = info.data_len;
+	(*out)->path = ly_strdup(path);
+	return 0;
+}
+
+/* ---- which file a name means ---- */
+
+/* A ".." path component anywhere. */
+static bool has_dotdot(const char *s)
+{
+	for (const char *p = s; (p = strstr(p, "..")) != NULL; p += 2)
+		if ((p == s || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+			return true;
+	return false;
+}
+
+/* Does the folder of the absolute name `name` lie inside one of dirs?
+ * Checked before any file is touched, so a refusal says nothing about
+ * what exists elsewhere. */
+static bool inside_dirs(const char *const *dirs, const char *name)
+{
+	char parent[PATH_MAX], real[PATH_MAX], dir[PATH_MAX];
+	const char *slash = strrchr(name, '/');
+	bool in = false;
+
+	if ((size_t)(slash - name) >= sizeof(parent))
+		return false;
+	memcpy(parent, name, (size_t)(slash - name));
+	parent[slash - name] = '\0';
+	if (!realpath(parent[0] ? parent : "/", real))
+		return false;
+	for (size_t i = 0; dirs[i] && !in; i++) {
+		size_t n;
+
+		if (!realpath(dirs[i], dir))
+			continue;
+		n = strlen(dir);
+		in = strncmp(real, dir, n) == 0 && (real[n] == '/' || real[n] == '\0');
+	}
+	return in;
+}
+
+/* The format of the file at path, or NULL (missing, unreadable, not loaded). */
+static const struct ly_format *format_of(const char *path)
+{
+	struct ly_file *f;
+	const struct ly_format *fmt;
+
+	if (ly_file_open_path(path, &f) != 0)
+		return NULL;
+	fmt = f->fmt;
+	ly_file_close(f);
+	return fmt;
+}
+
+struct best {
+	long cost;	/* -1: nothing yet */
+	char *path;
+	size_t len;
+};
+
+/* Every format of base.<ext>; keeps the cheapest in *b. */
+static void try_base(const char *base, const struct ly_format *want, struct best *b)
+{
+	for (size_t i = 0; i < N_EXTS; i++) {
+		char path[PATH_MAX];
+		const struct ly_format *fmt;
+		int cost;
+
+		if ((size_t)snprintf(path, sizeof(path), "%s.%s", base, exts[i].ext) >= sizeof(path) ||
+		    access(path, R_OK) != 0 || !(fmt = format_of(path)))
+			continue;
+		cost = !want || fmt == want ? 0 : ly_trans_cost(fmt, want, NULL);
+		if (cost < 0 || (b->cost >= 0 && cost >= b->cost))
+			continue;
+		b->cost = cost;
+		ly_strlcpy(b->path, path, b->len);
+	}
+}
+
+/* The folders one name is looked for in, in order. */
+static size_t bases(const char *const *dirs, const char *name, const char *lang,
+		    char out[][PATH_MAX], size_t max)
+{
+	size_t n = 0;
+
+	if (name[0] == '/') {
+		ly_strlcpy(out[n++], name, PATH_MAX);
+		return n;
+	}
+	for (size_t i = 0; dirs[i] && n + 2 <= max; i++) {
+		if (lang && lang[0])
+			snprintf(out[n++], PATH_MAX, "%s/%s/%s", dirs[i], lang, name);
+		snprintf(out[n++], PATH_MAX, "%s/%s", dirs[i], name);
+	}
+	return n;
+}
+
+int ly_file_find(const char *const *dirs, const char *name, const char *language,
+		 const struct ly_format *want, char *path, size_t len)
+{
+	char (*base)[PATH_MAX];
+	struct best b = { .cost = -1, .path = path, .len = len };
+	size_t n;
+
+	if (!name || !name[0])
+		return ENOENT;
+	if (has_dotdot(name)) {
+		ly_warning("Sound file name '%s' refused: it leaves the sound folders", name);
+		return EACCES;
+	}
+	if (name[0] == '/' && !inside_dirs(dirs, name)) {
+		ly_warning("Sound file '%s' refused: outside the sound folders", name);
+		return EACCES;
+	}
+	if (language && (strchr(language, '/') || has_dotdot(language)))
+		language = NULL;	/* a language is one folder name */
+	base = ly_malloc(8 * PATH_MAX);
+	n = bases(dirs, name, language, base, 8);
+	for (size_t i = 0; i < n && b.cost < 0; i++)
+		try_base(base[i], want, &b);
+	free(base);
+	return b.cost < 0 ? ENOENT : 0;
+}
+
+int ly_file_open(const char *name, const char *language, const struct ly_format *want,
+		 struct ly_file **out)
+{
+	const char *dirs[] = { ly_dirs()->sounddir, DEBIAN_SOUNDS, NULL };
+	char path[PATH_MAX];
+	int err;
+
+	*out = NULL;
+	if (!dirs[0])
+		dirs[0] = DEBIAN_SOUNDS, dirs[1] = NULL;
+	err = ly_file_find(dirs, name, language, want, path, sizeof(path));
+	return err ? err : ly_file_open_path(path, out);
+}
+
+/* ---- reading ---- */
+
+const struct ly_format *ly_file_format(const struct ly_file *f)
+{
+	return f->fmt;
+}
+
+const char *ly_file_path(const struct ly_file *f)
+{
+	return f->path;
+}
+
+struct ly_frame *ly_file_read(struct ly_file *f, unsigned ms)
+{
+	size_t want = (size_t)f->bytes_per_sec * ms / 1000;
+	uint8_t buf[4096];
+	ssize_t n;
+
+	if (want > sizeof(buf))
+		want = sizeof(buf);
+	if (want > f->left)
+		want = f->left;
+	if (want == 0 || (n = read(f->fd, buf, want)) <= 0) {
+		f->left = 0;
+		return NULL;
+	}
+	/* WAV and .sln hold little-endian samples, which is Lyre's slin on
+	 * the little-endian hosts it runs on (Debian amd64/arm64). */
+	if (strcmp(f->fmt->name, "slin") == 0 || strcmp(f->fmt->name, "slin16") == 0)
+		n -= n % 2;	/* whole samples only */
+	f->left -= (size_t)n;
+	if (n == 0)
+		return NULL;
+	return ly_frame_voice_new(f->fmt, f->fmt->samples(buf, (size_t)n), buf, (size_t)n);
+}
+
+void ly_file_close(struct ly_file *f)
+{
+	if (!f)
+		return;
+	close(f->fd);
+	free(f->path);
+	free(f);
+}

@@ -1,0 +1,240 @@
+/* core/file_stream.c - playing a prompt to a channel in 20 ms frames, paced by a media timer (the RTP worker's, or one shared core timer). */
+/*
+ * Pacing: a channel with an RTP session hands the stream to the session's
+ * media worker (ly_rtp_set_generator), whose 20 ms timerfd pulls one frame
+ * per tick and sends it.  A channel without one (Local) joins the list of
+ * the core's single "file-timer" thread, which every 20 ms credits each
+ * stream one frame and wakes its channel thread; the channel thread reads
+ * and writes the frame itself (only the driving thread writes to a
+ * channel).  Either way no thread sleeps per channel, so thousands of
+ * prompts can play at once.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lyre/channel.h"
+#include "lyre/file.h"
+#include "lyre/format.h"
+#include "lyre/frame.h"
+#include "lyre/log.h"
+#include "lyre/rtp.h"
+#include "lyre/thread.h"
+#include "lyre/utils.h"
+
+#define FRAME_MS 20
+/* How often the channel thread looks whether the worker reached the end. */
+#define POLL_MS 60
+/* At most this many frames written at once after the channel thread lagged. */
+#define MAX_CATCH_UP 3
+
+struct stream {
+	struct ly_channel *c;
+	struct ly_file *file;
+	struct ly_trans_path *path;	/* NULL: the file is in the channel's format */
+	atomic_bool done;		/* the file has no more audio */
+	atomic_uint credit;		/* fallback timer: frames due */
+	struct stream *next;		/* the fallback timer's list */
+};
+
+/* The next 20 ms in the channel's format, NULL at the end. */
+static struct ly_frame *next_frame(struct stream *s)
+{
+	for (;;) {
+		struct ly_frame *in = ly_file_read(s->file, FRAME_MS), *out;
+
+		if (!in) {
+			atomic_store(&s->done, true);
+			return NULL;
+		}
+		if (!s->path)
+			return in;
+		out = ly_trans_path_run(s->path, in);
+		ly_frame_free(in);
+		if (out)
+			return out;	/* else the translator buffered it: read on */
+	}
+}
+
+/* RTP generator: runs on the media worker every 20 ms. */
+static struct ly_frame *rtp_gen(void *arg)
+{
+	struct stream *s = arg;
+
+	return atomic_load(&s->done) ? NULL : next_frame(s);
+}
+
+/* ---- the shared fallback timer ---- */
+
+static pthread_mutex_t timer_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t timer_cond = PTHREAD_COND_INITIALIZER;
+static struct stream *timer_list;
+static bool timer_running;
+
+static void tick_all(void)
+{
+	for (struct stream *s = timer_list; s; s = s->next)
+		if (atomic_fetch_add(&s->credit, 1) == 0)	/* one wake-up in flight at most */
+			ly_chan_queue_frame(s->c, ly_frame_new(LY_FRAME_NULL, 0));
+}
+
+static void *timer_main(void *arg)
+{
+	struct timespec next;
+
+	(void)arg;
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	pthread_mutex_lock(&timer_lock);
+	for (;;) {
+		while (!timer_list) {
+			pthread_cond_wait(&timer_cond, &timer_lock);
+			clock_gettime(CLOCK_MONOTONIC, &next);
+		}
+		pthread_mutex_unlock(&timer_lock);
+		/* Absolute deadlines, so the ticks do not drift. */
+		next.tv_nsec += FRAME_MS * 1000000L;
+		if (next.tv_nsec >= 1000000000L) {
+			next.tv_nsec -= 1000000000L;
+			next.tv_sec++;
+		}
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
+			;
+		pthread_mutex_lock(&timer_lock);
+		tick_all();
+	}
+	return NULL;
+}
+
+static int timer_join(struct stream *s)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&timer_lock);
+	if (!timer_running && (err = ly_thread_create_detached("file-timer", timer_main, NULL)) == 0)
+		timer_running = true;
+	if (!err) {
+		s->next = timer_list;
+		timer_list = s;
+		pthread_cond_signal(&timer_cond);
+	}
+	pthread_mutex_unlock(&timer_lock);
+	return err;
+}
+
+static void timer_leave(struct stream *s)
+{
+	pthread_mutex_lock(&timer_lock);
+	for (struct stream **p = &timer_list; *p; p = &(*p)->next)
+		if (*p == s) {
+			*p = s->next;
+			break;
+		}
+	pthread_mutex_unlock(&timer_lock);
+}
+
+/* Fallback: write the frames the timer has credited since the last look. */
+static void write_credited(struct stream *s)
+{
+	unsigned n = atomic_exchange(&s->credit, 0);
+
+	for (unsigned i = 0; i < n && i < MAX_CATCH_UP && !atomic_load(&s->done); i++) {
+		struct ly_frame *f = next_frame(s);
+
+		if (f) {
+			ly_chan_write(s->c, f);
+			ly_frame_free(f);
+		}
+	}
+}
+
+/* ---- playing ---- */
+
+static struct ly_rtp *chan_rtp(struct ly_channel *c)
+{
+	const struct ly_chan_tech *t = ly_chan_tech(c);
+
+	return t && t->get_rtp ? t->get_rtp(c) : NULL;
+}
+
+/* Read the channel until the end, a stop digit or hangup. */
+static int wait_end(struct stream *s, bool fallback, const char *stop, char *digit)
+{
+	while (!atomic_load(&s->done)) {
+		struct ly_frame *f = ly_chan_read(s->c, POLL_MS);
+		bool hangup = ly_chan_check_hangup(s->c);
+		char d = 0;
+
+		if (f && f->type == LY_FRAME_DTMF_END)
+			d = f->digit;
+		hangup |= f && f->type == LY_FRAME_CONTROL && f->control == LY_CONTROL_HANGUP;
+		ly_frame_free(f);
+		if (hangup)
+			return EPIPE;
+		if (d && stop && strchr(stop, d)) {
+			*digit = d;
+			return 0;
+		}
+		if (fallback)
+			write_credited(s);
+	}
+	return 0;
+}
+
+static int play_file(struct ly_channel *c, struct ly_file *file, const char *stop, char *digit)
+{
+	const struct ly_format *want = ly_chan_native_format(c);
+	struct stream *s = ly_calloc(1, sizeof(*s));
+	struct ly_rtp *rtp = chan_rtp(c);
+	int err;
+
+	s->c = c;
+	s->file = file;
+	if (want && want != ly_file_format(file) &&
+	    !(s->path = ly_trans_path_new(ly_file_format(file), want))) {
+		ly_warning("%s: no translation from %s to %s for %s", ly_chan_name(c),
+			   ly_file_format(file)->name, want->name, ly_file_path(file));
+		free(s);
+		return ENOSYS;
+	}
+	/* An engine without generators (ENOTSUP) falls back to the core timer. */
+	if (rtp && ly_rtp_set_generator(rtp, rtp_gen, s) != 0)
+		rtp = NULL;
+	err = rtp ? 0 : timer_join(s);
+	if (!err) {
+		err = wait_end(s, !rtp, stop, digit);
+		if (rtp)
+			ly_rtp_set_generator(rtp, NULL, NULL);	/* returns once gen is idle */
+		else
+			timer_leave(s);
+	}
+	ly_trans_path_free(s->path);
+	free(s);
+	return err;
+}
+
+int ly_file_play(struct ly_channel *c, const char *name, const char *stop, char *digit)
+{
+	char lang[32];
+	struct ly_file *file;
+	int err;
+
+	*digit = 0;
+	err = ly_file_open(name, ly_chan_language(c, lang, sizeof(lang)), ly_chan_native_format(c),
+			   &file);
+	if (err) {
+		if (err != EACCES)
+			ly_warning("%s: cannot play '%s': %s", ly_chan_name(c), name,
+				   err == ENOENT ? "no such sound file" : strerror(err));
+		return err == EACCES ? EACCES : ENOENT;
+	}
+	ly_verbose(3, "%s: playing '%s' (%s)", ly_chan_name(c), ly_file_path(file),
+		   ly_file_format(file)->name);
+	err = play_file(c, file, stop, digit);
+	ly_file_close(file);
+	return err;
+}

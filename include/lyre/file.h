@@ -1,0 +1,96 @@
+/*
+ * lyre/file.h - sound files (prompts) and playing them to channels.
+ *
+ * A prompt is named as in Asterisk, by its path without an extension
+ * ("vm-intro", "digits/7").  It is looked for, in this order, in
+ *   <sounddir>/<language>/NAME.<ext>, <sounddir>/NAME.<ext>,
+ *   /usr/share/asterisk/sounds/<language>/NAME.<ext>,
+ *   /usr/share/asterisk/sounds/NAME.<ext>
+ * and in the first folder that has the prompt at all, the format that
+ * costs least to translate to the channel's format wins (Asterisk's rule).
+ *
+ * Formats (extension: format):
+ *   .wav   RIFF WAVE, mono: 16-bit PCM at 8 kHz (slin) or 16 kHz (slin16),
+ *          G.711 mu-law (ulaw) or A-law (alaw) at 8 kHz
+ *   .ulaw .alaw .sln .sln16 .g722   raw, headerless (.g722: 16 kHz audio,
+ *          8000 bytes a second, Asterisk's .g722)
+ *
+ * Names never leave the sound folders: a name with a ".." component, or
+ * an absolute path outside every sound folder, is refused (EACCES, with a
+ * warning).
+ */
+#ifndef LYRE_FILE_H
+#define LYRE_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ly_channel;
+struct ly_format;
+struct ly_frame;
+
+/* ---- The WAV header (RIFF chunks; no I/O, so it can be fuzzed) ---- */
+
+struct ly_wav_info {
+	const char *format;	/* "slin", "slin16", "ulaw" or "alaw" */
+	unsigned rate;
+	size_t data_off;	/* where the samples start */
+	size_t data_len;	/* bytes of samples (clamped to the file) */
+};
+
+/*
+ * Parse the start of a WAV file: `buf` holds its first `len` bytes and the
+ * whole file is `file_size` bytes.  0, or EINVAL (malformed: *why says
+ * what) or ENOTSUP (a well-formed WAV in a format Lyre does not play).
+ * A data chunk longer than the file (streamed WAVs write 0xFFFFFFFF) is
+ * clamped to the file; a partial sample at the end is dropped.
+ */
+int ly_wav_parse(const uint8_t *buf, size_t len, size_t file_size, struct ly_wav_info *out,
+		 const char **why);
+
+/* ---- Files ---- */
+
+struct ly_file;	/* one open sound file, read from start to end */
+
+/* The format name for an extension ("sln" -> "slin"; "wav" -> NULL: read the header). */
+const char *ly_file_ext_format(const char *ext);
+
+/* Open one file by its full path; the extension decides how it is read.
+ * ENOENT, EINVAL/ENOTSUP (bad WAV, logged), ENOSYS (format not loaded). */
+int ly_file_open_path(const char *path, struct ly_file **out);
+
+/*
+ * Find NAME in `dirs` (NULL-terminated; each tried with <lang>/ first) and
+ * pick the cheapest format to translate to `want` (NULL: any, the first
+ * found).  The chosen path goes into path.  0, ENOENT, or EACCES for a
+ * name that would leave the folders.
+ */
+int ly_file_find(const char *const *dirs, const char *name, const char *language,
+		 const struct ly_format *want, char *path, size_t len);
+/* The same with the daemon's folders (lyre.conf sounddir, then Debian's
+ * /usr/share/asterisk/sounds), then ly_file_open_path. */
+int ly_file_open(const char *name, const char *language, const struct ly_format *want,
+		 struct ly_file **out);
+
+const struct ly_format *ly_file_format(const struct ly_file *f);
+const char *ly_file_path(const struct ly_file *f);
+/* The next `ms` milliseconds of audio as a voice frame in the file's
+ * format (shorter at the end), or NULL at the end of the file. */
+struct ly_frame *ly_file_read(struct ly_file *f, unsigned ms);
+void ly_file_close(struct ly_file *f);	/* NULL-safe */
+
+/* ---- Playing to a channel ---- */
+
+/*
+ * Play prompt `name` to c, from c's driving thread, in 20 ms frames paced
+ * by the media timers: the RTP session's media worker when the channel has
+ * one, else the core's one shared 20 ms timer.  Returns when the prompt
+ * ends, a digit in `stop` (NULL: none) is pressed, or c hangs up:
+ *   0        played to the end, or stopped by a digit (*digit set, else 0)
+ *   ENOENT   no such prompt (logged), EACCES refused name (logged)
+ *   EPIPE    the channel hung up
+ */
+int ly_file_play(struct ly_channel *c, const char *name, const char *stop, char *digit);
+
+#endif
