@@ -27,6 +27,8 @@ struct ly_file {
 	const struct ly_format *fmt;
 	unsigned bytes_per_sec;
 	size_t left;		/* bytes of audio not yet read */
+	size_t len;		/* bytes of audio in all */
+	off_t start;		/* where the audio starts in the file */
 	char *path;
 };
 
@@ -112,6 +114,8 @@ int ly_file_open_path(const char *path, struct ly_file **out)
 	(*out)->fmt = ly_format_find(format);
 	(*out)->bytes_per_sec = bytes_per_sec(format);
 	(*out)->left = info.data_len;
+	(*out)->len = info.data_len;
+	(*out)->start = (off_t)info.data_off;
 	(*out)->path = ly_strdup(path);
 	return 0;
 }
@@ -284,6 +288,28 @@ struct ly_frame *ly_file_read(struct ly_file *f, unsigned ms)
 	if (n == 0)
 		return NULL;
 	return ly_frame_voice_new(f->fmt, f->fmt->samples(buf, (size_t)n), buf, (size_t)n);
+}
+
+long ly_file_tell(const struct ly_file *f)
+{
+	return (long)((f->len - f->left) * 1000 / f->bytes_per_sec);
+}
+
+int ly_file_seek(struct ly_file *f, long ms, int whence)
+{
+	long long base = whence == SEEK_CUR ? ly_file_tell(f) :
+			 whence == SEEK_END ? (long long)(f->len * 1000 / f->bytes_per_sec) : 0;
+	long long pos = (base + ms) * f->bytes_per_sec / 1000;
+
+	if (pos < 0)
+		pos = 0;
+	if (pos > (long long)f->len)
+		pos = (long long)f->len;
+	pos -= pos % 2;	/* keep 16-bit samples whole (harmless for the 8-bit formats) */
+	if (lseek(f->fd, f->start + (off_t)pos, SEEK_SET) < 0)
+		return errno;
+	f->left = f->len - (size_t)pos;
+	return 0;
 }
 
 void ly_file_close(struct ly_file *f)

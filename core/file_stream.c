@@ -35,7 +35,8 @@
 
 struct stream {
 	struct ly_channel *c;
-	struct ly_file *file;
+	ly_play_gen_fn gen;		/* the next 20 ms in format `fmt`, NULL at the end */
+	void *gen_arg;
 	struct ly_trans_path *path;	/* NULL: the file is in the channel's format */
 	atomic_bool done;		/* the file has no more audio */
 	atomic_uint credit;		/* fallback timer: frames due */
@@ -46,7 +47,7 @@ struct stream {
 static struct ly_frame *next_frame(struct stream *s)
 {
 	for (;;) {
-		struct ly_frame *in = ly_file_read(s->file, FRAME_MS), *out;
+		struct ly_frame *in = s->gen(s->gen_arg), *out;
 
 		if (!in) {
 			atomic_store(&s->done, true);
@@ -185,19 +186,21 @@ static int wait_end(struct stream *s, bool fallback, const char *stop, char *dig
 	return 0;
 }
 
-static int play_file(struct ly_channel *c, struct ly_file *file, const char *stop, char *digit)
+int ly_play_generator(struct ly_channel *c, const struct ly_format *fmt, ly_play_gen_fn gen,
+		      void *arg, const char *stop, char *digit)
 {
 	const struct ly_format *want = ly_chan_native_format(c);
 	struct stream *s = ly_calloc(1, sizeof(*s));
 	struct ly_rtp *rtp = chan_rtp(c);
 	int err;
 
+	*digit = 0;
 	s->c = c;
-	s->file = file;
-	if (want && want != ly_file_format(file) &&
-	    !(s->path = ly_trans_path_new(ly_file_format(file), want))) {
-		ly_warning("%s: no translation from %s to %s for %s", ly_chan_name(c),
-			   ly_file_format(file)->name, want->name, ly_file_path(file));
+	s->gen = gen;
+	s->gen_arg = arg;
+	if (want && want != fmt && !(s->path = ly_trans_path_new(fmt, want))) {
+		ly_warning("%s: no translation from %s to %s", ly_chan_name(c), fmt->name,
+			   want->name);
 		free(s);
 		return ENOSYS;
 	}
@@ -217,6 +220,16 @@ static int play_file(struct ly_channel *c, struct ly_file *file, const char *sto
 	return err;
 }
 
+static struct ly_frame *file_gen(void *arg)
+{
+	return ly_file_read(arg, FRAME_MS);
+}
+
+int ly_file_play_open(struct ly_channel *c, struct ly_file *file, const char *stop, char *digit)
+{
+	return ly_play_generator(c, ly_file_format(file), file_gen, file, stop, digit);
+}
+
 int ly_file_play(struct ly_channel *c, const char *name, const char *stop, char *digit)
 {
 	char lang[32];
@@ -234,7 +247,7 @@ int ly_file_play(struct ly_channel *c, const char *name, const char *stop, char 
 	}
 	ly_verbose(3, "%s: playing '%s' (%s)", ly_chan_name(c), ly_file_path(file),
 		   ly_file_format(file)->name);
-	err = play_file(c, file, stop, digit);
+	err = ly_file_play_open(c, file, stop, digit);
 	ly_file_close(file);
 	return err;
 }

@@ -79,6 +79,12 @@ const char *ly_file_path(const struct ly_file *f);
  * format (shorter at the end), or NULL at the end of the file. */
 struct ly_frame *ly_file_read(struct ly_file *f, unsigned ms);
 void ly_file_close(struct ly_file *f);	/* NULL-safe */
+/* Where the next read starts, in ms of audio from the start. */
+long ly_file_tell(const struct ly_file *f);
+/* Move the read position to `ms` from the start (SEEK_SET), the current
+ * position (SEEK_CUR) or the end (SEEK_END), clamped to the audio.
+ * 0 or an errno from lseek. */
+int ly_file_seek(struct ly_file *f, long ms, int whence);
 
 /* ---- Playing to a channel ---- */
 
@@ -92,5 +98,18 @@ void ly_file_close(struct ly_file *f);	/* NULL-safe */
  *   EPIPE    the channel hung up
  */
 int ly_file_play(struct ly_channel *c, const char *name, const char *stop, char *digit);
+
+/* The same for a file already open, from its current read position (the
+ * position afterwards tells how far it got: ControlPlayback seeks). */
+int ly_file_play_open(struct ly_channel *c, struct ly_file *file, const char *stop, char *digit);
+
+/*
+ * The same pacing for generated audio: `gen` is called once per 20 ms
+ * tick (on the media worker, or on c's thread without RTP) and returns the
+ * next frame in `fmt`, or NULL to end.  Milliwatt uses it.
+ */
+typedef struct ly_frame *(*ly_play_gen_fn)(void *arg);
+int ly_play_generator(struct ly_channel *c, const struct ly_format *fmt, ly_play_gen_fn gen,
+		      void *arg, const char *stop, char *digit);
 
 #endif

@@ -386,6 +386,32 @@ static void test_read_frames(void)
 	CHECK(f == NULL);
 }
 
+/* ControlPlayback's seeking: positions in ms, clamped, samples whole. */
+static void test_seek(void)
+{
+	struct ly_file *f;
+	struct ly_frame *fr;
+
+	CHECK_INT(ly_file_open("x", "en", ly_format_find("slin"), &f), 0);
+	CHECK_INT(ly_file_tell(f), 0);
+	CHECK_INT(ly_file_seek(f, 51, SEEK_SET), 0);	/* sample 408: (408 % 16) * 1000 */
+	CHECK_INT(ly_file_tell(f), 51);
+	fr = ly_file_read(f, 20);
+	CHECK(fr != NULL);
+	if (fr)
+		CHECK_INT(fr->data[0] | fr->data[1] << 8, 8000);
+	ly_frame_free(fr);
+	CHECK_INT(ly_file_tell(f), 71);
+	CHECK_INT(ly_file_seek(f, -1000, SEEK_CUR), 0);	/* clamped to the start */
+	CHECK_INT(ly_file_tell(f), 0);
+	CHECK_INT(ly_file_seek(f, 5000, SEEK_CUR), 0);	/* clamped to the end */
+	CHECK_INT(ly_file_tell(f), 125);
+	CHECK(ly_file_read(f, 20) == NULL);
+	CHECK_INT(ly_file_seek(f, -25, SEEK_END), 0);
+	CHECK_INT(ly_file_tell(f), 100);
+	ly_file_close(f);
+}
+
 /* ---- playing to a channel without RTP: the shared timer ---- */
 
 static unsigned written, written_samples;
@@ -467,4 +493,5 @@ TAP_MAIN(TAP(test_wav_good),
 	 TAP(test_least_cost),
 	 TAP(test_refused_names),
 	 TAP(test_read_frames),
+	 TAP(test_seek),
 	 TAP(test_play_paced))
