@@ -12,6 +12,7 @@
 #include "lyre/format.h"
 #include "lyre/frame.h"
 #include "lyre/log.h"
+#include "lyre/moh.h"
 #include "lyre/rtp.h"
 
 /* Frames taken from one side per turn, so a flood of audio from one leg
@@ -23,6 +24,7 @@ struct bridge_leg {
 	/* Voice from the other leg into this leg's native format. */
 	struct ly_trans_path *path;
 	const struct ly_format *path_src;
+	bool held;	/* the other leg put this one on hold: it hears music */
 };
 
 struct bridge {
@@ -178,16 +180,54 @@ static int write_voice(struct bridge_leg *to, const struct ly_frame *f)
 	return err;
 }
 
+/* ---- hold: the held leg hears its music class ---- */
+
+/*
+ * The other leg put `to` on hold (a re-INVITE with sendonly/inactive,
+ * RFC 3264 section 8.4): `to` hears its channel's music class, as
+ * Asterisk's channel drivers do with ast_moh_start.  A leg that cannot
+ * carry music (no RTP: a Local channel) gets the HOLD passed on instead,
+ * so the far side of it can play the music.  The native relay stops
+ * while anyone is held, since it would forward the holder's audio.
+ */
+static void hold(struct bridge *br, struct bridge_leg *to)
+{
+	if (to->held)
+		return;
+	native_stop(br);
+	if (ly_moh_start(to->chan, NULL) == 0)
+		to->held = true;
+	else
+		ly_chan_indicate(to->chan, LY_CONTROL_HOLD);
+}
+
+static void unhold(struct bridge *br, struct bridge_leg *to)
+{
+	if (!to->held) {
+		ly_chan_indicate(to->chan, LY_CONTROL_UNHOLD);
+		return;
+	}
+	ly_moh_stop(to->chan);
+	to->held = false;
+	if (!br->leg[0].held && !br->leg[1].held)
+		native_start(br);
+}
+
 /* Pass one frame on; true when it ends the bridge (a HANGUP control). */
-static bool forward(struct bridge_leg *to, const struct ly_frame *f)
+static bool forward(struct bridge *br, struct bridge_leg *to, const struct ly_frame *f)
 {
 	switch (f->type) {
 	case LY_FRAME_VOICE:
-		write_voice(to, f);
+		if (!to->held)	/* the music plays instead */
+			write_voice(to, f);
 		return false;
 	case LY_FRAME_CONTROL:
 		if (f->control == LY_CONTROL_HANGUP)
 			return true;
+		if (f->control == LY_CONTROL_HOLD || f->control == LY_CONTROL_UNHOLD) {
+			(f->control == LY_CONTROL_HOLD ? hold : unhold)(br, to);
+			return false;
+		}
 		/* Both legs are up: a late ANSWER (a retransmitted 200 OK)
 		 * means nothing to the other side. */
 		if (f->control != LY_CONTROL_ANSWER)
@@ -216,7 +256,7 @@ static bool pump(struct bridge *br, int from)
 		f = ly_chan_read(src->chan, 0);
 		if (!f)
 			break;
-		ended = forward(dst, f);
+		ended = forward(br, dst, f);
 		ly_frame_free(f);
 	}
 	return ended;
@@ -279,6 +319,9 @@ enum ly_bridge_end ly_bridge_call(struct ly_channel *a, struct ly_channel *b,
 	native_start(&br);
 	why = run(&br);
 	native_stop(&br);
+	for (int i = 0; i < 2; i++)
+		if (br.leg[i].held)
+			ly_moh_stop(br.leg[i].chan);
 	ly_trans_path_free(br.leg[0].path);
 	ly_trans_path_free(br.leg[1].path);
 	ly_verbose(3, "Bridge '%s' <-> '%s' ended: %s", ly_chan_name(a), ly_chan_name(b),

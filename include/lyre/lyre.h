@@ -24,5 +24,6 @@
 #include "rtp.h"
 #include "bridge.h"
 #include "file.h"
+#include "moh.h"
 
 #endif

@@ -11,7 +11,8 @@ struct ly_channel;
 /* Dial(dests[,timeout[,options[,URL]]]) options, as Asterisk spells them. */
 struct dial_options {
 	bool ring;		/* r: indicate ringing to the caller at once */
-	bool moh;		/* m: music on hold while ringing (rings for now) */
+	bool moh;		/* m[(class)]: music on hold instead of ringback */
+	char moh_class[80];	/* m's class; empty: the caller's */
 	bool go_on;		/* g: continue the dialplan when the callee hangs up */
 	bool transfer_callee;	/* t: the callee may transfer (accepted, stored) */
 	bool transfer_caller;	/* T: the caller may transfer (accepted, stored) */

@@ -59,7 +59,6 @@ static int parse_limit(const char *arg, struct dial_options *o)
 	return 0;
 }
 
-/* m's class argument is accepted; music on hold itself comes later. */
 static int apply_option(char letter, const char *arg, struct dial_options *o)
 {
 	switch (letter) {
@@ -68,6 +67,7 @@ static int apply_option(char letter, const char *arg, struct dial_options *o)
 		return 0;
 	case 'm':
 		o->moh = true;
+		ly_strlcpy(o->moh_class, arg ? arg : "", sizeof(o->moh_class));
 		return 0;
 	case 'g':
 		o->go_on = true;

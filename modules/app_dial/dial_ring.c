@@ -17,6 +17,7 @@
 #include <lyre/channel.h>
 #include <lyre/frame.h>
 #include <lyre/log.h>
+#include <lyre/moh.h>
 #include <lyre/obj.h>
 #include <lyre/pbx.h>
 #include <lyre/utils.h>
@@ -171,7 +172,7 @@ static void tell_caller(struct dial_state *st, struct dial_peer *p, enum ly_cont
 {
 	if (ctl == LY_CONTROL_RINGING) {
 		ly_verbose(3, "%s is ringing", ly_chan_name(p->chan));
-		if (!st->sent_ringing)
+		if (!st->sent_ringing && !st->opts->moh)
 			ly_chan_indicate(st->caller, LY_CONTROL_RINGING);
 		st->sent_ringing = true;
 		return;
@@ -268,15 +269,23 @@ static struct dial_peer *poll_peers(struct dial_state *st)
 	return NULL;
 }
 
-enum dial_result dial_wait_answer(struct dial_state *st, int timeout_ms)
+/* m: the caller hears music while the callee rings.  An unanswered caller
+ * gets PROGRESS first (183 with SDP), so the music reaches it as early
+ * media; when the music cannot play, ringing is indicated instead. */
+static void start_music(struct dial_state *st)
 {
-	uint64_t deadline = timeout_ms >= 0 ? now_ms() + (uint64_t)timeout_ms : 0;
+	if (ly_chan_state(st->caller) != LY_STATE_UP)
+		ly_chan_indicate(st->caller, LY_CONTROL_PROGRESS);
+	if (ly_moh_start(st->caller, st->opts->moh_class) == 0)
+		return;
+	ly_chan_indicate(st->caller, LY_CONTROL_RINGING);
+	st->sent_ringing = true;
+}
+
+static enum dial_result wait_loop(struct dial_state *st, uint64_t deadline)
+{
 	uint64_t now;
 
-	if (st->opts->ring || st->opts->moh) {
-		ly_chan_indicate(st->caller, LY_CONTROL_RINGING);
-		st->sent_ringing = true;
-	}
 	for (;;) {
 		if (caller_gone(st))
 			return DIAL_CANCELLED;
@@ -289,4 +298,21 @@ enum dial_result dial_wait_answer(struct dial_state *st, int timeout_ms)
 			return DIAL_TIMEOUT;
 		wait_any(st, deadline ? (int)(deadline - now) : -1);
 	}
+}
+
+enum dial_result dial_wait_answer(struct dial_state *st, int timeout_ms)
+{
+	uint64_t deadline = timeout_ms >= 0 ? now_ms() + (uint64_t)timeout_ms : 0;
+	enum dial_result res;
+
+	if (st->opts->moh) {
+		start_music(st);
+	} else if (st->opts->ring) {
+		ly_chan_indicate(st->caller, LY_CONTROL_RINGING);
+		st->sent_ringing = true;
+	}
+	res = wait_loop(st, deadline);
+	if (st->opts->moh)
+		ly_moh_stop(st->caller);
+	return res;
 }

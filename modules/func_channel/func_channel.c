@@ -32,6 +32,11 @@ static void read_state(struct ly_channel *c, char *buf, size_t len)
 	ly_strlcpy(buf, ly_chan_state_name(ly_chan_state(c)), len);
 }
 
+static void read_musicclass(struct ly_channel *c, char *buf, size_t len)
+{
+	ly_moh_class(c, buf, len);
+}
+
 static void read_language(struct ly_channel *c, char *buf, size_t len)
 {
 	ly_chan_language(c, buf, len);
@@ -106,6 +111,7 @@ static const struct {
 	{ "callid", read_callid },
 	{ "state", read_state },
 	{ "language", read_language },
+	{ "musicclass", read_musicclass },
 	{ "context", read_context },
 	{ "exten", read_exten },
 	{ "priority", read_priority },
@@ -160,6 +166,8 @@ static int channel_write(struct ly_channel *chan, const char *args, const char *
 		rc = EINVAL;
 	} else if (ly_strcaseeq(item, "language")) {
 		ly_chan_set_language(chan, value);
+	} else if (ly_strcaseeq(item, "musicclass")) {
+		ly_moh_set_class(chan, value);
 	} else {
 		ly_warning("%s: CHANNEL(%s) is %s", ly_chan_name(chan), item,
 			   find_item(item) ? "read-only" : "not a known item");
