@@ -200,6 +200,10 @@ static struct ly_frame *player_tick(void *arg)
 	return NULL;
 }
 
+/* The module, held by every player: a channel's generator calls into this
+ * module's code every 20 ms, so it must not be unloaded under one. */
+static struct ly_module *self_mod;
+
 static void player_free(void *arg)
 {
 	struct player *p = arg;
@@ -209,6 +213,7 @@ static void player_free(void *arg)
 	class_unref(p->k);
 	pthread_mutex_unlock(&lock);
 	free(p);
+	ly_module_unref(self_mod);	/* last, in tail position */
 }
 
 static int moh_start(struct ly_channel *c, const char *name)
@@ -226,6 +231,12 @@ static int moh_start(struct ly_channel *c, const char *name)
 	if (!k) {
 		ly_warning("%s: no music on hold class '%s'", ly_chan_name(c), name);
 		return ENOENT;
+	}
+	if (!ly_module_ref(self_mod)) {	/* unloading */
+		pthread_mutex_lock(&lock);
+		class_unref(k);
+		pthread_mutex_unlock(&lock);
+		return ENOSYS;
 	}
 	p = ly_calloc(1, sizeof(*p));
 	p->k = k;
@@ -351,6 +362,7 @@ static int load(struct ly_module *self)
 {
 	int err = load_classes();
 
+	self_mod = self;
 	for (size_t i = 0; !err && i < sizeof(apps) / sizeof(apps[0]); i++)
 		err = ly_app_register(self, &apps[i]);
 	if (!err)
