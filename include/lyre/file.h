@@ -86,6 +86,41 @@ long ly_file_tell(const struct ly_file *f);
  * 0 or an errno from lseek. */
 int ly_file_seek(struct ly_file *f, long ms, int whence);
 
+/* ---- Writing (Record) ---- */
+
+/*
+ * A file being written.  The audio goes to a temporary file beside the
+ * final one (".NAME.XXXXXX" in the same folder, so the rename is atomic);
+ * ly_file_writer_close renames it to the final name, so a crash never
+ * leaves half a file under that name.  Formats by extension: .wav (16-bit
+ * PCM, 8 or 16 kHz as `fmt` says: slin or slin16; mu-law and A-law WAVs
+ * are appended to but not created), .ulaw .alaw .sln .sln16 raw.
+ */
+struct ly_file_writer;
+
+/*
+ * Start writing `path` in `fmt` (for .wav: slin or slin16; for raw files
+ * the extension's format, and fmt is ignored).  append: start from a copy
+ * of the existing file (a WAV keeps its own format, which
+ * ly_file_writer_format then gives).  0, ENOTSUP (unknown extension or a
+ * format a WAV cannot hold), EINVAL (the file to append to is no WAV we
+ * read), ENOSYS (format not loaded) or an errno from the file system.
+ */
+int ly_file_writer_open(const char *path, const struct ly_format *fmt, bool append,
+			struct ly_file_writer **out);
+const struct ly_format *ly_file_writer_format(const struct ly_file_writer *w);
+/* Append a voice frame in the writer's format.  0 or an errno. */
+int ly_file_writer_write(struct ly_file_writer *w, const struct ly_frame *f);
+/* Milliseconds of audio written in this session (not counting an appended-to start). */
+unsigned ly_file_writer_ms(const struct ly_file_writer *w);
+/* Drop the last `ms` of what this session wrote (e.g. the silence that
+ * ended a recording). */
+int ly_file_writer_trim(struct ly_file_writer *w, unsigned ms);
+/* keep: finish the header and rename to the final name; else delete the
+ * temporary file.  0 or an errno (the temporary file is gone either way).
+ * NULL-safe. */
+int ly_file_writer_close(struct ly_file_writer *w, bool keep);
+
 /* ---- Playing to a channel ---- */
 
 /*

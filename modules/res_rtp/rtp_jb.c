@@ -71,6 +71,11 @@ bool rtp_jb_take(struct rtp_session *s, struct ly_frame *f, const struct rtp_hea
 	return true;
 }
 
+bool rtp_jb_ticking_locked(const struct rtp_session *s)
+{
+	return s->jb && s->jb->ticking;
+}
+
 struct ly_frame *rtp_jb_tick_locked(struct rtp_session *s)
 {
 	if (!s->jb || !s->jb->buf)

@@ -141,6 +141,8 @@ static void relay_into(struct rtp_session *s, uint8_t *pkt, size_t len,
 
 int rtp_session_set_generator(struct rtp_session *s, ly_rtp_generator gen, void *arg)
 {
+	bool keep_ticks;
+
 	if (!gen)
 		rtp_worker_tick(s->worker, s, false);	/* no tick runs once this returns */
 	pthread_mutex_lock(&s->lock);
@@ -150,8 +152,11 @@ int rtp_session_set_generator(struct rtp_session *s, ly_rtp_generator gen, void 
 	}
 	s->gen = gen;
 	s->gen_arg = arg;
+	/* The jitter buffer feeds the channel on these ticks: they go on
+	 * after the generator, or the channel hears nothing more. */
+	keep_ticks = !gen && rtp_jb_ticking_locked(s);
 	pthread_mutex_unlock(&s->lock);
-	if (gen)
+	if (gen || keep_ticks)
 		rtp_worker_tick(s->worker, s, true);
 	return 0;
 }

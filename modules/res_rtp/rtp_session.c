@@ -239,6 +239,8 @@ void rtp_session_close(struct rtp_session *s)
 	unpair(s);
 	pthread_mutex_unlock(&pair_lock);
 	rtp_session_set_generator(s, NULL, NULL);
+	/* Every tick ends here, the jitter buffer's too; none runs after this. */
+	rtp_worker_tick(s->worker, s, false);
 	pthread_mutex_lock(&s->lock);
 	rtp_rtcp_bye_locked(s);
 	s->closed = true;

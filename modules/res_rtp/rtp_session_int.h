@@ -63,6 +63,8 @@ struct rtp_jb;
  * none and f should go to the channel now.  Unlocked; may start ticks. */
 bool rtp_jb_take(struct rtp_session *s, struct ly_frame *f, const struct rtp_header *h);
 /* On the tick: the frame due now, or NULL.  Locked. */
+/* The jitter buffer has started its ticks (they must outlive a generator). */
+bool rtp_jb_ticking_locked(const struct rtp_session *s);
 struct ly_frame *rtp_jb_tick_locked(struct rtp_session *s);
 void rtp_jb_free(struct rtp_session *s);
 
