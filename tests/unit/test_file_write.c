@@ -18,6 +18,7 @@
 #include "lyre/frame.h"
 #include "lyre/module.h"
 #include "lyre/utils.h"
+#include "cli_int.h"
 #include "media_int.h"
 #include "tap.h"
 
