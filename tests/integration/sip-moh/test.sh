@@ -29,7 +29,8 @@ phone() {
 	baresip -f "$dir" -t 120 </dev/null >"$T/$name.log" 2>&1 &
 	eval "PID_$name=\$!"
 }
-ctl_port() { case $1 in alice) echo 25454 ;; bob) echo 25494 ;; esac; }
+# phone N's control port is 25454+40N (see phone): alice is 0, bob 4
+ctl_port() { case $1 in alice) echo 25454 ;; bob) echo $((25454 + 40 * 4)) ;; esac; }
 bctl() { python3 "$K/bctl.py" "$(ctl_port "$1")" "${@:2}" >>"$T/bctl.out" 2>&1; }
 registered() { cli_has "sip show contacts" "$1.*127\.0\.0\.1:"; }
 ended() { [ "$(grep -cE 'Call with .* terminated' "$T/$1.log")" -ge "$2" ]; }
@@ -105,7 +106,7 @@ check "... bob heard silence before the hold (0.5-1.5 s)" quiet bob 0.5 1
 check "... bob heard music while held" loud bob "$held_from" "$held_len"
 
 for p in alice bob; do
-	bctl $p quit
+	check "$p is told to quit" bctl $p quit
 done
 for p in alice bob; do
 	check "$p exits cleanly" eval "wait \$PID_$p"
