@@ -8,8 +8,8 @@
  *
  * References: each half holds the pair; the pair holds both halves.  The
  * cycle is broken at hangup: a half hanging up leaves the pair (dropping
- * the pair's reference to it and its own to the pair) and asks the other
- * half to hang up.  The pair's lock is a leaf: a half is looked up under
+ * the pair's reference to it and its own to the pair) and queues a hangup
+ * on the other half, behind what it was sent before.  The pair's lock is a leaf: a half is looked up under
  * it, referenced, and only then, unlocked, is anything queued on it.
  */
 #include "config.h"
@@ -222,7 +222,9 @@ static int local_hangup(struct ly_channel *c)
 	pthread_mutex_unlock(&pair->lock);
 	ly_chan_set_tech_pvt(c, NULL);
 	if (other) {
-		ly_chan_softhangup(other, ly_chan_hangupcause(c));
+		/* Queued, not immediate: an ANSWER or audio this half sent just
+		 * before hanging up still reaches the other side first. */
+		ly_chan_queue_hangup(other, ly_chan_hangupcause(c));
 		if (orphan)
 			ly_chan_hangup(other);
 		ly_unref(other);

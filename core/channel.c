@@ -58,6 +58,7 @@ struct ly_channel {
 	enum ly_chan_state state;
 	int hangupcause;
 	bool softhangup;
+	bool hangup_queued;		/* a HANGUP frame waits: softhangup once it is read */
 	bool hungup;			/* ly_chan_hangup has run */
 	uint64_t created_ms;
 	char *cid_name;
@@ -613,6 +614,8 @@ static struct ly_frame *queue_pop_locked(struct ly_channel *c)
 	c->q_len--;
 	if (f->type == LY_FRAME_VOICE)
 		c->q_voice--;
+	if (c->hangup_queued && f->type == LY_FRAME_CONTROL && f->control == LY_CONTROL_HANGUP)
+		c->softhangup = true;
 	f->next = NULL;
 	/* Keep the eventfd readable exactly while frames wait (or a hangup
 	 * request does), so a poll loop neither spins nor sleeps through one. */
@@ -783,6 +786,18 @@ void ly_chan_softhangup(struct ly_channel *c, int cause)
 	pthread_cond_broadcast(&c->readable);
 	pthread_mutex_unlock(&c->lock);
 	ly_debug(1, "Soft hangup requested on '%s' (%s)", c->name, ly_cause_name(cause));
+}
+
+/* As Asterisk's ast_queue_hangup: frames queued before (an ANSWER, the last
+ * audio) are still read, then the HANGUP frame, then reads return NULL. */
+void ly_chan_queue_hangup(struct ly_channel *c, int cause)
+{
+	pthread_mutex_lock(&c->lock);
+	if (!c->hangupcause)
+		c->hangupcause = cause;
+	c->hangup_queued = true;
+	pthread_mutex_unlock(&c->lock);
+	ly_chan_queue_control(c, LY_CONTROL_HANGUP);
 }
 
 bool ly_chan_check_hangup(const struct ly_channel *c)

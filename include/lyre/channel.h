@@ -186,6 +186,9 @@ int ly_chan_indicate(struct ly_channel *c, enum ly_control control);
 
 /* Ask the driving thread to hang up with `cause` (thread-safe). */
 void ly_chan_softhangup(struct ly_channel *c, int cause);
+/* Hang up after the frames already queued have been read: a HANGUP control
+ * frame is queued and the channel counts as hung up once it is read. */
+void ly_chan_queue_hangup(struct ly_channel *c, int cause);
 bool ly_chan_check_hangup(const struct ly_channel *c);
 /* Final hangup: technology's hangup, off the channel list, drop the list's
  * reference.  The caller's own reference (if any) stays valid. */

@@ -172,11 +172,20 @@ static void test_pair_passes_frames(void)
 	ly_frame_free(f);
 	CHECK_INT(ly_chan_answer(one), 0);
 	CHECK_INT(ly_chan_queue_len(two), 0);
-	/* Hanging up ;2 asks ;1 to hang up, with its cause (a ;2 with no
-	 * dialplan running is the test's to hang up). */
+	/* Hanging up ;2 queues a hangup on ;1, with its cause, behind what ;2
+	 * sent before (a ;2 with no dialplan running is the test's to hang up). */
+	CHECK_INT(ly_chan_indicate(two, LY_CONTROL_PROGRESS), 0);
 	ly_chan_set_hangupcause(two, 17);
 	ly_chan_hangup(two);
+	CHECK(!ly_chan_check_hangup(one));
+	f = read_frame(one);
+	CHECK(f && f->type == LY_FRAME_CONTROL && f->control == LY_CONTROL_PROGRESS);
+	ly_frame_free(f);
+	f = read_frame(one);
+	CHECK(f && f->type == LY_FRAME_CONTROL && f->control == LY_CONTROL_HANGUP);
+	ly_frame_free(f);
 	CHECK(ly_chan_check_hangup(one));
+	CHECK(ly_chan_read(one, 0) == NULL);
 	CHECK_INT(ly_chan_hangupcause(one), 17);
 	CHECK_INT(ly_chan_indicate(one, LY_CONTROL_PROGRESS), EPIPE);
 	ly_chan_hangup(one);

@@ -23,7 +23,7 @@ check "the h extension ran at hangup" wait_for grep -q "Trace .* h@office:1 Set(
 check "channel originate ... extension" lyre_cli "channel originate Local/250@office extension 500@features"
 check "the While loop ran three times" wait_for grep -q "Trace .* 250@office:6 Verbose(1,loop ended at 3)" "$T/log/full"
 check "the other half ran 500@features" wait_for grep -q "Trace .* 500@features:1 Answer()" "$T/log/full"
-check "Hangup(17) ended the loop call" wait_for grep -q "Trace .* 250@office:8 Hangup(17)" "$T/log/full"
+check "Hangup(17) ended the loop call" wait_for grep -q "Trace .* 250@office:7 Hangup(17)" "$T/log/full"
 
 check "an endless Goto loop" lyre_cli "channel originate Local/300@office application Wait 1"
 check "... is stopped by maxpriorities" wait_for grep -qiE "maxpriorities|500 priorities" "$T/log/full"
