@@ -110,6 +110,8 @@ lyre_cli() {
 # cli_has "command" "regex" - the command succeeds and its output matches.
 cli_has() { lyre_cli "$1" && grep -qE -- "$2" <<<"$CLI_OUT"; }
 cli_lacks() { lyre_cli "$1" && ! grep -qE -- "$2" <<<"$CLI_OUT"; }
+# no_sip_channels - wait (bounded) until no SIP channel is left.
+no_sip_channels() { wait_for cli_lacks "core show channels" "SIP/"; }
 
 # Wait (bounded) for a pid to exit; sets EXIT_CODE.
 EXIT_CODE=

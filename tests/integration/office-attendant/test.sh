@@ -16,10 +16,10 @@ need_tool sox
 need_tool python3
 lyre_system
 S=$TEST_DIR
-BARESIP=$TEST_DIR/../sip-baresip
 sed -i -e 's/^OPEN_HOURS = .*/OPEN_HOURS = *,*,*,*/' -e 's|^SUPPORT_PHONES = .*|SUPPORT_PHONES = SIP/103|' \
 	"$ETC/extensions.conf"
 lyre_start || exit 1
+source "$SRC_TOP/tests/integration/baresip.sh"
 check "trace on (each application in the log)" lyre_cli "dialplan set trace on"
 
 # The caller sends silence, with the DTMF 2 (in band) at 4 s.
@@ -30,25 +30,6 @@ sox -n -r 8000 -c 1 -b 16 "$T/audio/d2.wav" synth 0.12 sine 697 sine 1336 remix 
 sox "$T/audio/lead.wav" "$T/audio/d2.wav" "$T/audio/quiet.wav" "$T/audio/caller.wav"
 cp "$T/audio/quiet.wav" "$T/audio/support.wav"
 
-# phone NAME N USER SECRET: ports as in sip-codecs (25080+10N SIP, ...).
-phone() {
-	local name=$1 n=$2 dir=$T/$1
-	mkdir -p "$dir/rec"
-	sed -e "s|@AUDIO@|$T/audio|g; s|@OUT@|$dir|g; s|@TONE@|$name.wav|; s|@SIP@|$((25080 + 10 * n))|" \
-	    -e "s|@RTP@|$((30000 + 100 * n))-$((30099 + 100 * n))|; s|@CONS@|$((25555 + 40 * n))|; s|@CTRL@|$((25454 + 40 * n))|" \
-	    "$S/../sip-codecs/baresip.config" >"$dir/config"
-	echo "<sip:$3@127.0.0.1:$PORT_BASE>;auth_pass=$4;regint=60;answermode=auto;audio_codecs=pcmu" >"$dir/accounts"
-	baresip -f "$dir" -t 120 </dev/null >"$T/$name.log" 2>&1 &
-	eval "PID_$name=\$!"
-}
-ctl_port() { case $1 in caller) echo 25454 ;; support) echo 25494 ;; esac; }
-bctl() { python3 "$BARESIP/bctl.py" "$(ctl_port "$1")" "${@:2}" >>"$T/bctl.out" 2>&1; }
-registered() { cli_has "sip show contacts" "$1.*127\.0\.0\.1:"; }
-established() { [ "$(grep -cE 'Call established' "$T/$1.log")" -ge "$2" ]; }
-ended() { [ "$(grep -cE 'Call with .* terminated' "$T/$1.log")" -ge "$2" ]; }
-logged() { grep -qE -- "$1" "$T/log/full" 2>/dev/null; }
-newest_rec() { ls -t "$T/$1"/rec/*-dec.wav 2>/dev/null | head -1; }
-rms() { sox "$1" -n trim "$2" "$3" stat 2>&1 | awk '/RMS     amplitude/{print $3}'; }
 # rms_above NAME START LEN MIN / rms_below ...: the newest recording's level there.
 rms_cmp() {
 	local f r; f=$(newest_rec "$1")
@@ -58,8 +39,8 @@ rms_cmp() {
 	awk -v r="$r" -v m="$5" -v op="$4" 'BEGIN{ exit !(op == ">" ? r > m : r < m) }'
 }
 
-phone caller 0 150 caller-secret-1
-phone support 1 103 support-secret-2
+baresip_phone caller 0 "$(baresip_account 150 caller-secret-1 pcmu)"
+baresip_phone support 1 "$(baresip_account 103 support-secret-2 pcmu)"
 check "the caller registers" wait_for registered 150
 check "the support phone registers" wait_for registered 103
 

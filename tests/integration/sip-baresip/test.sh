@@ -12,6 +12,7 @@ lyre_system
 AUTH_ALGORITHMS=${AUTH_ALGORITHMS:-md5}
 sed -i "s/@AUTH_ALGORITHMS@/$AUTH_ALGORITHMS/" "$ETC/sip.conf"
 lyre_start || exit 1
+source "$SRC_TOP/tests/integration/baresip.sh"
 S=$TEST_DIR
 ALICE_CTL=25454
 BOB_CTL=25494
@@ -31,23 +32,6 @@ phone() {
 	baresip -f "$T/$1" -t 60 </dev/null >"$T/$1.log" 2>&1 &
 	eval "PID_$1=\$!"
 }
-bctl() { python3 "$S/bctl.py" "$@" >>"$T/bctl.out" 2>&1; }
-registered() { cli_has "sip show contacts" "^ *$1 " || cli_has "sip show contacts" "$1.*127\.0\.0\.1:"; }
-# calls PHONE WHAT N: PHONE's log says WHAT (established or terminated) of
-# at least N calls.  (ctrl_tcp serves one client at a time, so its events
-# cannot be followed while commands are sent; the log is read instead.)
-calls() {
-	local re='Call established: '
-	[ "$2" = terminated ] && re='Call with .* terminated'
-	[ "$(grep -cE "$re" "$T/$1.log")" -ge "$3" ]
-}
-# newest_rec PHONE: the recording of what PHONE heard in its last call.
-newest_rec() { ls -t "$T/$1"/rec/*-dec.wav 2>/dev/null | head -1; }
-heard() {
-	local f; f=$(newest_rec "$1")
-	[ -n "$f" ] && "$S/tone-check.sh" "$f" "$2" >>"$T/tones.out" 2>&1
-}
-no_sip_channels() { wait_for cli_lacks "core show channels" "SIP/"; }
 dialstatus() { wait_for [ "$(grep -c "baresip dialstatus: ANSWER" "$T/log/full")" -ge "$1" ]; }
 
 phone alice

@@ -33,7 +33,6 @@ uac() {
 }
 uas_ok() { wait "$UAS_PID"; }
 dialstatus() { wait_for grep -q "sipcall dialstatus: $1" "$T/log/full"; }
-no_sip_channels() { wait_for cli_lacks "core show channels" "SIP/"; }
 
 check "the callee registers as 200" register_200
 

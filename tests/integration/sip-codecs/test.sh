@@ -11,8 +11,8 @@ need_tool sox
 need_tool python3
 lyre_system
 lyre_start || exit 1
+source "$SRC_TOP/tests/integration/baresip.sh"
 S=$TEST_DIR
-BARESIP=$TEST_DIR/../sip-baresip
 
 # Tones, 60 s each, at the rate of the phone's codec (baresip's aufile
 # source does not resample; Opus is opus/48000/2 in baresip, so stereo).
@@ -23,43 +23,13 @@ sox -n -r 16000 -c 1 -b 16 "$T/audio/carol.wav" synth 60 sine 700 vol 0.5
 sox -n -r 48000 -c 2 -b 16 "$T/audio/dave.wav" synth 60 sine 600 vol 0.5
 sox -n -r 8000 -c 1 -b 16 "$T/audio/itsp.wav" synth 60 sine 880 vol 0.5
 
-# phone NAME N SECRET CODEC: phone N's ports are 25080+10N (SIP),
-# 30000+100N (RTP), 25555+40N (console), 25454+40N (control).
-phone() {
-	local name=$1 n=$2 dir=$T/$1
-	mkdir -p "$dir/rec"
-	sed -e "s|@AUDIO@|$T/audio|g; s|@OUT@|$dir|g; s|@TONE@|$name.wav|; s|@SIP@|$((25080 + 10 * n))|" \
-	    -e "s|@RTP@|$((30000 + 100 * n))-$((30099 + 100 * n))|; s|@CONS@|$((25555 + 40 * n))|; s|@CTRL@|$((25454 + 40 * n))|" \
-	    "$S/baresip.config" >"$dir/config"
-	if [ "$3" = - ]; then	# the provider: no registration; its user is the number called
-		echo "<sip:5551234@127.0.0.1:$((25080 + 10 * n))>;regint=0;answermode=auto;audio_codecs=$4" >"$dir/accounts"
-	else
-		echo "<sip:$name@127.0.0.1:$PORT_BASE>;auth_pass=$3;regint=60;answermode=auto;audio_codecs=$4" >"$dir/accounts"
-	fi
-	baresip -f "$dir" -t 90 </dev/null >"$T/$name.log" 2>&1 &
-	eval "PID_$name=\$!"
-}
-ctl_port() { case $1 in alice) echo 25454 ;; bob) echo 25494 ;; carol) echo 25534 ;; dave) echo 25574 ;; itsp) echo 25614 ;; esac; }
-bctl() { python3 "$BARESIP/bctl.py" "$(ctl_port "$1")" "${@:2}" >>"$T/bctl.out" 2>&1; }
-registered() { cli_has "sip show contacts" "$1.*127\.0\.0\.1:"; }
-calls() {
-	local re='Call established: '
-	[ "$2" = terminated ] && re='Call with .* terminated'
-	[ "$(grep -cE "$re" "$T/$1.log")" -ge "$3" ]
-}
-newest_rec() { ls -t "$T/$1"/rec/*-dec.wav 2>/dev/null | head -1; }
-heard() {
-	local f; f=$(newest_rec "$1")
-	[ -n "$f" ] && "$BARESIP/tone-check.sh" "$f" "$2" >>"$T/tones.out" 2>&1
-}
-no_sip_channels() { wait_for cli_lacks "core show channels" "SIP/"; }
 answered() { wait_for [ "$(grep -c "codecs dialstatus: ANSWER" "$T/log/full")" -ge "$1" ]; }
 
-phone alice 0 alice-secret-1 pcmu
-phone bob 1 bob-secret-2 pcma
-phone carol 2 carol-secret-3 g722
-phone dave 3 dave-secret-4 opus
-phone itsp 4 - pcmu
+baresip_phone alice 0 "$(baresip_account alice alice-secret-1 pcmu)" alice.wav 90
+baresip_phone bob 1 "$(baresip_account bob bob-secret-2 pcma)" bob.wav 90
+baresip_phone carol 2 "$(baresip_account carol carol-secret-3 g722)" carol.wav 90
+baresip_phone dave 3 "$(baresip_account dave dave-secret-4 opus)" dave.wav 90
+baresip_phone itsp 4 "<sip:5551234@127.0.0.1:$((25080 + 10 * 4))>;regint=0;answermode=auto;audio_codecs=pcmu" itsp.wav 90
 for p in alice bob carol dave; do
 	check "$p registers" wait_for registered $p
 done

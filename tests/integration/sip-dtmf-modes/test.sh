@@ -19,12 +19,14 @@ need_tool python3
 [ -r /usr/share/sip-tester/dtmf_2833_1.pcap ] || { echo "1..0 # SKIP no sipp pcaps"; exit 0; }
 lyre_system
 lyre_start || exit 1
+source "$SRC_TOP/tests/integration/baresip.sh"
+# read_logged TEXT: the log soon has TEXT (Read()'s result line, taken literally).
+read_logged() { wait_for grep -qF "$1" "$T/log/full"; }
 
 REG=127.0.0.1:$PORT_BASE
 UAC_PORT=$((PORT_BASE + 20))
 UAS_PORT=$((PORT_BASE + 30))
 S=$TEST_DIR
-BARESIP=$TEST_DIR/../sip-baresip
 
 # ---- audio: tom's DTMF tones, amy's 1000 Hz ----
 mkdir -p "$T/audio"
@@ -42,29 +44,6 @@ sox -n -r 8000 -c 1 -b 16 "$T/audio/amy.wav" synth 60 sine 1000 vol 0.5
 check "the test WAV itself reads as 2580#" \
 	[ "$(python3 "$S/dtmf-check.py" "$T/audio/tom.wav")" = "2580#" ]
 
-# phone NAME N SECRET: as sip-codecs; phone N's ports are 25080+10N (SIP),
-# 30000+100N (RTP), 25555+40N (console), 25454+40N (control).
-phone() {
-	local name=$1 n=$2 dir=$T/$1
-	mkdir -p "$dir/rec"
-	sed -e "s|@AUDIO@|$T/audio|g; s|@OUT@|$dir|g; s|@TONE@|$name.wav|; s|@SIP@|$((25080 + 10 * n))|" \
-	    -e "s|@RTP@|$((30000 + 100 * n))-$((30099 + 100 * n))|; s|@CONS@|$((25555 + 40 * n))|; s|@CTRL@|$((25454 + 40 * n))|" \
-	    "$S/../sip-codecs/baresip.config" >"$dir/config"
-	echo "<sip:$name@127.0.0.1:$PORT_BASE>;auth_pass=$3;regint=60;answermode=auto;audio_codecs=pcmu" >"$dir/accounts"
-	baresip -f "$dir" -t 120 </dev/null >"$T/$name.log" 2>&1 &
-	eval "PID_$name=\$!"
-}
-ctl_port() { case $1 in tom) echo 25694 ;; amy) echo 25734 ;; esac; }
-bctl() { python3 "$BARESIP/bctl.py" "$(ctl_port "$1")" "${@:2}" >>"$T/bctl.out" 2>&1; }
-registered() { cli_has "sip show contacts" "$1.*127\.0\.0\.1:"; }
-calls() {
-	local re='Call established: '
-	[ "$2" = terminated ] && re='Call with .* terminated'
-	[ "$(grep -cE "$re" "$T/$1.log")" -ge "$3" ]
-}
-newest_rec() { ls -t "$T/$1"/rec/*-dec.wav 2>/dev/null | head -1; }
-no_sip_channels() { wait_for cli_lacks "core show channels" "SIP/"; }
-logged() { wait_for grep -qF "$1" "$T/log/full"; }
 
 # uac DIGITS END [SERVICE]: the RFC 4733 caller; DIGITS names sipp's pcaps
 # (1 2 3 4 pound star), END is bye (caller hangs up) or wait (Lyre does).
@@ -88,8 +67,8 @@ PY
 		>>"$T/uac.out" 2>&1
 }
 
-phone tom 6 tom-secret-2
-phone amy 7 amy-secret-3
+baresip_phone tom 6 "$(baresip_account tom tom-secret-2 pcmu)"
+baresip_phone amy 7 "$(baresip_account amy amy-secret-3 pcmu)"
 check "tom (in-band) registers" wait_for registered tom
 check "amy registers" wait_for registered amy
 
@@ -97,7 +76,7 @@ check "amy registers" wait_for registered amy
 check "A: tom dials 400" bctl tom dial "sip:400@127.0.0.1:$PORT_BASE"
 check "... tom's call is established" wait_for calls tom established 1
 check "... Read() got exactly 2580 from the tones, # ended it" \
-	logged "modes digits=[2580] status=OK"
+	read_logged "modes digits=[2580] status=OK"
 check "... tom's call ends (Lyre hung up)" wait_for calls tom terminated 1
 check "... one Read() result" [ "$(grep -c 'modes digits=' "$T/log/full")" = 1 ]
 check "... no SIP channel is left" no_sip_channels
@@ -130,13 +109,13 @@ check "... tom's recording holds the tone pairs 1234#, each once" [ "$heard" = "
 
 # ---- D: Read(...,t(*),...) ----
 check "D: digits 1 2 * to Read(t(*))" uac "1 2 star" wait 340
-check "... Read() got 12 ('*' ended it)" logged "modes t-option digits=[12] status=OK"
+check "... Read() got 12 ('*' ended it)" read_logged "modes t-option digits=[12] status=OK"
 check "D: digits 1 2 # to Read(t())" uac "1 2 pound" wait 341
 check "... Read() got 12# ('#' a digit, maxdigits 3 ended it)" \
-	logged "modes t-none digits=[12#] status=OK"
+	read_logged "modes t-none digits=[12#] status=OK"
 check "D: '*' alone to Read(t(*))" uac "star" wait 340
 check "... Read() says INTERRUPTED with no digits" \
-	logged "modes t-option digits=[] status=INTERRUPTED"
+	read_logged "modes t-option digits=[] status=INTERRUPTED"
 
 # ---- E: bad RTP at a plain call's port ----
 stats_of() { lyre_cli "rtp show stats" >/dev/null; grep -E " 127\.0\.0\.1:$1 " "$T/cli.last" | head -1; }
@@ -160,7 +139,7 @@ check "... no SIP channel is left" no_sip_channels
 rec=$(newest_rec tom)
 [ -n "$rec" ] && sox "$rec" "$T/tom-e-tail.wav" trim -2.5 2
 check "... tom still heard amy's 1000 Hz in the last seconds" \
-	"$BARESIP/tone-check.sh" "$T/tom-e-tail.wav" 1000
+	"$BARESIP_KIT/tone-check.sh" "$T/tom-e-tail.wav" 1000
 
 for p in tom amy; do
 	bctl $p quit

@@ -53,7 +53,6 @@ from_caller_leg() {
 # No packet at all, checked while both legs are early.
 silent_while_early() { both_early && [ "$(packets "$1")" = 0 ]; }
 ended_ok() { wait "$UAC_PID" && wait "$UAS_PID"; }
-no_sip_channels() { wait_for cli_lacks "core show channels" "SIP/"; }
 
 call early uas_early_media.xml uac_early_media.xml early
 check "183 with SDP: the caller's media port gets RTP (1 s of it) while both legs are early" \

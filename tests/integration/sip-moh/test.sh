@@ -12,31 +12,12 @@ need_tool sox
 need_tool python3
 lyre_system
 lyre_start || exit 1
+source "$SRC_TOP/tests/integration/baresip.sh"
 S=$TEST_DIR
-K=$SRC_TOP/tests/integration/sip-baresip
 
 mkdir -p "$T/audio"
 sox -n -r 8000 -c 1 -b 16 "$T/audio/silence.wav" trim 0 60
 
-# phone NAME N SECRET: ports as in sip-codecs (25080+10N SIP, ...).
-phone() {
-	local name=$1 n=$2 dir=$T/$1
-	mkdir -p "$dir/rec"
-	sed -e "s|@AUDIO@|$T/audio|g; s|@OUT@|$dir|g; s|@TONE@|silence.wav|; s|@SIP@|$((25080 + 10 * n))|" \
-	    -e "s|@RTP@|$((30000 + 100 * n))-$((30099 + 100 * n))|; s|@CONS@|$((25555 + 40 * n))|; s|@CTRL@|$((25454 + 40 * n))|" \
-	    "$S/../sip-codecs/baresip.config" >"$dir/config"
-	echo "<sip:$name@127.0.0.1:$PORT_BASE>;auth_pass=$3;regint=60;answermode=auto;audio_codecs=pcmu" >"$dir/accounts"
-	baresip -f "$dir" -t 120 </dev/null >"$T/$name.log" 2>&1 &
-	eval "PID_$name=\$!"
-}
-# phone N's control port is 25454+40N (see phone): alice is 0, bob 4
-ctl_port() { case $1 in alice) echo 25454 ;; bob) echo $((25454 + 40 * 4)) ;; esac; }
-bctl() { python3 "$K/bctl.py" "$(ctl_port "$1")" "${@:2}" >>"$T/bctl.out" 2>&1; }
-registered() { cli_has "sip show contacts" "$1.*127\.0\.0\.1:"; }
-ended() { [ "$(grep -cE 'Call with .* terminated' "$T/$1.log")" -ge "$2" ]; }
-newest_rec() { ls -t "$T/$1"/rec/*-dec.wav 2>/dev/null | head -1; }
-logged() { grep -qE -- "$1" "$T/log/full" "$T/lyre.out" 2>/dev/null; }
-rms() { sox "$1" -n trim "$2" "$3" stat 2>&1 | awk '/RMS     amplitude/{print $3}'; }
 # loud NAME START LEN: that stretch of the newest recording has energy.
 loud() {
 	local f r; f=$(newest_rec "$1")
@@ -55,11 +36,11 @@ quiet() {
 tone() {
 	local f; f=$(newest_rec "$1")
 	[ -n "$f" ] || return 1
-	sox "$f" "$T/tone-cut.wav" trim 0.5 2.5 && "$K/tone-check.sh" "$T/tone-cut.wav" "$2" >>"$T/tones.out" 2>&1
+	sox "$f" "$T/tone-cut.wav" trim 0.5 2.5 && "$BARESIP_KIT/tone-check.sh" "$T/tone-cut.wav" "$2" >>"$T/tones.out" 2>&1
 }
 
-phone alice 0 alice-secret-1
-phone bob 4 bob-secret-2
+baresip_phone alice 0 "$(baresip_account alice alice-secret-1 pcmu)" silence.wav
+baresip_phone bob 4 "$(baresip_account bob bob-secret-2 pcmu)" silence.wav
 for p in alice bob; do
 	check "$p registers" wait_for registered $p
 done

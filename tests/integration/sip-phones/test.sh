@@ -46,7 +46,6 @@ dialstatus() {
 	grep "sipphones dialstatus: " "$T/log/full" | tail -n $((n - SEEN)) | grep -q ": $1\$" || return 1
 	SEEN=$n
 }
-no_sip_channels() { wait_for cli_lacks "core show channels" "SIP/"; }
 log_has() { wait_for grep -qE "$1" "$T/log/full"; }
 
 check "phone 100 registers with digest" register 100 pass-100 "$PHONE_PORT"

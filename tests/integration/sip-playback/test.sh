@@ -16,8 +16,8 @@ need_tool sox
 need_tool python3
 lyre_system
 lyre_start || exit 1
+source "$SRC_TOP/tests/integration/baresip.sh"
 S=$TEST_DIR
-BARESIP=$TEST_DIR/../sip-baresip
 
 # ---- audio the phones send: silence; tom's carries a DTMF 2 at 1.5 s ----
 mkdir -p "$T/audio"
@@ -27,25 +27,7 @@ sox -n -r 8000 -c 1 -b 16 "$T/audio/lead.wav" trim 0 1.5
 sox -n -r 8000 -c 1 -b 16 "$T/audio/d2.wav" synth 0.12 sine 697 sine 1336 remix - vol 0.4
 sox "$T/audio/lead.wav" "$T/audio/d2.wav" "$T/audio/alice.wav" "$T/audio/tom.wav"
 
-# phone NAME N SECRET CODEC: ports as in sip-codecs (25080+10N SIP, ...).
-phone() {
-	local name=$1 n=$2 dir=$T/$1
-	mkdir -p "$dir/rec"
-	sed -e "s|@AUDIO@|$T/audio|g; s|@OUT@|$dir|g; s|@TONE@|$name.wav|; s|@SIP@|$((25080 + 10 * n))|" \
-	    -e "s|@RTP@|$((30000 + 100 * n))-$((30099 + 100 * n))|; s|@CONS@|$((25555 + 40 * n))|; s|@CTRL@|$((25454 + 40 * n))|" \
-	    "$S/../sip-codecs/baresip.config" >"$dir/config"
-	echo "<sip:$name@127.0.0.1:$PORT_BASE>;auth_pass=$3;regint=60;answermode=auto;audio_codecs=$4" >"$dir/accounts"
-	baresip -f "$dir" -t 120 </dev/null >"$T/$name.log" 2>&1 &
-	eval "PID_$name=\$!"
-}
-ctl_port() { case $1 in alice) echo 25454 ;; carol) echo 25534 ;; tom) echo 25574 ;; esac; }
-bctl() { python3 "$BARESIP/bctl.py" "$(ctl_port "$1")" "${@:2}" >>"$T/bctl.out" 2>&1; }
-registered() { cli_has "sip show contacts" "$1.*127\.0\.0\.1:"; }
-ended() { [ "$(grep -cE 'Call with .* terminated' "$T/$1.log")" -ge "$2" ]; }
-newest_rec() { ls -t "$T/$1"/rec/*-dec.wav 2>/dev/null | head -1; }
-logged() { grep -qE -- "$1" "$T/log/full" "$T/lyre.out" 2>/dev/null; }
 # rms FILE START LEN: RMS amplitude (0..1) of that stretch of the recording.
-rms() { sox "$1" -n trim "$2" "$3" stat 2>&1 | awk '/RMS     amplitude/{print $3}'; }
 # speech NAME: the newest recording has speech energy through the prompt.
 speech() {
 	local f r; f=$(newest_rec "$1")
@@ -62,9 +44,9 @@ silence() {
 	awk -v r="$r" 'BEGIN{ exit !(r < 0.002) }'
 }
 
-phone alice 0 alice-secret-1 pcmu
-phone carol 2 carol-secret-3 g722
-phone tom 3 tom-secret-2 pcmu
+baresip_phone alice 0 "$(baresip_account alice alice-secret-1 pcmu)"
+baresip_phone carol 2 "$(baresip_account carol carol-secret-3 g722)"
+baresip_phone tom 3 "$(baresip_account tom tom-secret-2 pcmu)"
 for p in alice carol tom; do
 	check "$p registers" wait_for registered $p
 done

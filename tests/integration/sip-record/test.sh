@@ -15,8 +15,8 @@ need_tool sox
 need_tool python3
 lyre_system
 lyre_start || exit 1
+source "$SRC_TOP/tests/integration/baresip.sh"
 S=$TEST_DIR
-BARESIP=$TEST_DIR/../sip-baresip
 MON=$T/spool/monitor
 
 mkdir -p "$T/audio"
@@ -29,22 +29,6 @@ done
 sox "$T/audio/lead8000.wav" "$T/audio/tone8000.wav" "$T/audio/quiet8000.wav" "$T/audio/alice.wav"
 sox "$T/audio/lead16000.wav" "$T/audio/tone16000.wav" "$T/audio/quiet16000.wav" "$T/audio/carol.wav"
 
-# phone NAME N SECRET CODEC: ports as in sip-codecs (25080+10N SIP, ...).
-phone() {
-	local name=$1 n=$2 dir=$T/$1
-	mkdir -p "$dir/rec"
-	sed -e "s|@AUDIO@|$T/audio|g; s|@OUT@|$dir|g; s|@TONE@|$name.wav|; s|@SIP@|$((25080 + 10 * n))|" \
-	    -e "s|@RTP@|$((30000 + 100 * n))-$((30099 + 100 * n))|; s|@CONS@|$((25555 + 40 * n))|; s|@CTRL@|$((25454 + 40 * n))|" \
-	    "$S/../sip-codecs/baresip.config" >"$dir/config"
-	echo "<sip:$name@127.0.0.1:$PORT_BASE>;auth_pass=$3;regint=60;answermode=auto;audio_codecs=$4" >"$dir/accounts"
-	baresip -f "$dir" -t 120 </dev/null >"$T/$name.log" 2>&1 &
-	eval "PID_$name=\$!"
-}
-ctl_port() { case $1 in alice) echo 25454 ;; carol) echo 25534 ;; esac; }
-bctl() { python3 "$BARESIP/bctl.py" "$(ctl_port "$1")" "${@:2}" >>"$T/bctl.out" 2>&1; }
-registered() { cli_has "sip show contacts" "$1.*127\.0\.0\.1:"; }
-ended() { [ "$(grep -cE 'Call with .* terminated' "$T/$1.log")" -ge "$2" ]; }
-logged() { grep -qE -- "$1" "$T/log/full" "$T/lyre.out" 2>/dev/null; }
 # tone FILE RATE: the recording is RATE Hz, its loud part the tone's 2 s
 # (+/- 0.2), at most 2.4 s besides it (what was left of the lead silence
 # and the 0.2 s kept of the final silence), peaking at 700 Hz (+/- 20).
@@ -56,8 +40,8 @@ tone() {
 		[ $(($3 - $4)) -le 2400 ] && [ "$5" -ge 680 ] && [ "$5" -le 720 ]
 }
 
-phone alice 0 alice-secret-1 pcmu
-phone carol 2 carol-secret-3 g722
+baresip_phone alice 0 "$(baresip_account alice alice-secret-1 pcmu)"
+baresip_phone carol 2 "$(baresip_account carol carol-secret-3 g722)"
 for p in alice carol; do
 	check "$p registers" wait_for registered $p
 done

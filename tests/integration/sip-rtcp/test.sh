@@ -17,8 +17,8 @@ need_tool python3
 need_tool sox
 lyre_system
 lyre_start || exit 1
+source "$SRC_TOP/tests/integration/baresip.sh"
 S=$TEST_DIR
-K=$SRC_TOP/tests/integration/sip-baresip	# bctl.py
 
 mkdir -p "$T/audio"
 sox -n -r 8000 -c 1 -b 16 "$T/audio/tone1000-60s.wav" synth 60 sine 1000 vol 0.5
@@ -36,14 +36,6 @@ phone() {
 	baresip -f "$T/$1" -t 120 </dev/null >"$T/$1.log" 2>&1 &
 	eval "PID_$1=\$!"
 }
-bctl() { python3 "$K/bctl.py" "$@" >>"$T/bctl.out" 2>&1; }
-registered() { cli_has "sip show contacts" "^ *$1 " || cli_has "sip show contacts" "$1.*127\.0\.0\.1:"; }
-calls() {
-	local re='Call established: '
-	[ "$2" = terminated ] && re='Call with .* terminated'
-	[ "$(grep -cE "$re" "$T/$1.log")" -ge "$3" ]
-}
-no_sip_channels() { wait_for cli_lacks "core show channels" "SIP/"; }
 # The `rtp show stats` line whose remote port matches RE, and its column N
 # (6 packets in, 17 RTCPin, 18 RTCPout, 19 Mux, 20 Loss%, 21 Jitter, 22 RTT).
 stats_of() { lyre_cli "rtp show stats" >/dev/null; grep -E " 127\.0\.0\.1:$1 " "$T/cli.last" | head -1; }

@@ -12,32 +12,13 @@ need_tool sox
 need_tool python3
 lyre_system
 lyre_start || exit 1
+source "$SRC_TOP/tests/integration/baresip.sh"
 S=$TEST_DIR
-BARESIP=$TEST_DIR/../sip-baresip
 
 mkdir -p "$T/audio"
 sox -n -r 8000 -c 1 -b 16 "$T/audio/alice.wav" trim 0 60
 sox -n -r 8000 -c 1 -b 16 "$T/audio/tom.wav" synth 60 sine 1000 vol 0.3
 
-# phone NAME N SECRET CODEC: ports as in sip-codecs (25080+10N SIP, ...).
-phone() {
-	local name=$1 n=$2 dir=$T/$1
-	mkdir -p "$dir/rec"
-	sed -e "s|@AUDIO@|$T/audio|g; s|@OUT@|$dir|g; s|@TONE@|$name.wav|; s|@SIP@|$((25080 + 10 * n))|" \
-	    -e "s|@RTP@|$((30000 + 100 * n))-$((30099 + 100 * n))|; s|@CONS@|$((25555 + 40 * n))|; s|@CTRL@|$((25454 + 40 * n))|" \
-	    "$S/../sip-codecs/baresip.config" >"$dir/config"
-	echo "<sip:$name@127.0.0.1:$PORT_BASE>;auth_pass=$3;regint=60;answermode=auto;audio_codecs=$4" >"$dir/accounts"
-	baresip -f "$dir" -t 120 </dev/null >"$T/$name.log" 2>&1 &
-	eval "PID_$name=\$!"
-}
-ctl_port() { case $1 in alice) echo 25454 ;; tom) echo 25574 ;; esac; }
-bctl() { python3 "$BARESIP/bctl.py" "$(ctl_port "$1")" "${@:2}" >>"$T/bctl.out" 2>&1; }
-registered() { cli_has "sip show contacts" "$1.*127\.0\.0\.1:"; }
-ended() { [ "$(grep -cE 'Call with .* terminated' "$T/$1.log")" -ge "$2" ]; }
-established() { [ "$(grep -cE 'Call established' "$T/$1.log")" -ge "$2" ]; }
-newest_rec() { ls -t "$T/$1"/rec/*-dec.wav 2>/dev/null | head -1; }
-logged() { grep -qE -- "$1" "$T/log/full" "$T/lyre.out" 2>/dev/null; }
-rms() { sox "$1" -n trim "$2" "$3" stat 2>&1 | awk '/RMS     amplitude/{print $3}'; }
 speech() {
 	local f r; f=$(newest_rec "$1")
 	[ -n "$f" ] || return 1
@@ -50,8 +31,8 @@ tone() {
 	local f; f=$(newest_rec "$1")
 	[ -n "$f" ] || return 1
 	sox "$f" "$T/$1-tail.wav" trim 1 1.5
-	log "$("$BARESIP/tone-check.sh" "$T/$1-tail.wav" "$2")"
-	"$BARESIP/tone-check.sh" "$T/$1-tail.wav" "$2" >/dev/null
+	log "$("$BARESIP_KIT/tone-check.sh" "$T/$1-tail.wav" "$2")"
+	"$BARESIP_KIT/tone-check.sh" "$T/$1-tail.wav" "$2" >/dev/null
 }
 # level NAME LO HI: RMS of the newest recording's 1-2.5 s stretch in [LO, HI].
 level() {
@@ -60,8 +41,8 @@ level() {
 	awk -v r="$r" -v lo="$2" -v hi="$3" 'BEGIN{ exit !(r >= lo && r <= hi) }'
 }
 
-phone alice 0 alice-secret-1 pcmu
-phone tom 3 tom-secret-2 pcmu
+baresip_phone alice 0 "$(baresip_account alice alice-secret-1 pcmu)"
+baresip_phone tom 3 "$(baresip_account tom tom-secret-2 pcmu)"
 for p in alice tom; do
 	check "$p registers" wait_for registered $p
 done

@@ -35,7 +35,6 @@ soon_ok() {
 	wait "$p"
 }
 channels() { cli_has "sip show channels" "^$1 active SIP channels"; }
-no_sip_channels() { wait_for cli_lacks "core show channels" "SIP/"; }
 lacks_b_has_a() {
 	cli_lacks "core show channels" "SIP/(caller|uas)_b-" &&
 		grep -q "SIP/caller_a-" "$T/cli.last" && grep -q "SIP/uas_a-" "$T/cli.last"

@@ -18,8 +18,8 @@ need_tool tshark
 need_tool sipp
 lyre_system
 lyre_start || exit 1
+source "$SRC_TOP/tests/integration/baresip.sh"
 S=$TEST_DIR
-K=$SRC_TOP/tests/integration/sip-baresip	# bctl.py, tone-check.sh
 
 check "SRTP over UDP is flagged in sip show endpoint" \
 	cli_has "sip show endpoint alice" "SRTP: +mandatory +WARNING"
@@ -45,19 +45,6 @@ phone() {
 	baresip -f "$T/$1" -t 90 </dev/null >"$T/$1.log" 2>&1 &
 	eval "PID_$1=\$!"
 }
-bctl() { python3 "$K/bctl.py" "$@" >>"$T/bctl.out" 2>&1; }
-registered() { cli_has "sip show contacts" "^ *$1 " || cli_has "sip show contacts" "$1.*127\.0\.0\.1:"; }
-calls() {
-	local re='Call established: '
-	[ "$2" = terminated ] && re='Call with .* terminated'
-	[ "$(grep -cE "$re" "$T/$1.log")" -ge "$3" ]
-}
-newest_rec() { ls -t "$T/$1"/rec/*-dec.wav 2>/dev/null | head -1; }
-heard() {
-	local f; f=$(newest_rec "$1")
-	[ -n "$f" ] && "$K/tone-check.sh" "$f" "$2" >>"$T/tones.out" 2>&1
-}
-no_sip_channels() { wait_for cli_lacks "core show channels" "SIP/"; }
 dialstatus() { wait_for [ "$(grep -c "srtp dialstatus: ANSWER" "$T/log/full")" -ge "$1" ]; }
 # stats_of RANGE_RE: the `rtp show stats` line of the session whose remote
 # is a phone port matching RANGE_RE (e.g. 300[0-9][0-9]).

@@ -12,7 +12,6 @@ need_tool python3
 need_tool openssl
 need_tool ss
 lyre_system
-K=$SRC_TOP/tests/integration/sip-baresip	# bctl.py, tone-check.sh
 S=$TEST_DIR
 TLS_PORT=$((PORT_BASE + 1))
 ALICE_CTL=25454
@@ -26,6 +25,9 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
 cat "$T/tls/cert.pem" "$T/tls/key.pem" >"$T/tls/bundle.pem"
 
 lyre_start || exit 1
+source "$SRC_TOP/tests/integration/baresip.sh"
+# registered_tls NAME: its contact is listed, reached over TLS.
+registered_tls() { cli_has "sip show contacts" "^$1 +sip:[^ ]*transport=tls[^ ]* +[0-9]+ +TLS +127\.0\.0\.1:"; }
 # Every SIP message goes to the log with its transport ("read from TLS ...").
 lyre_cli "sip set debug on"
 
@@ -43,20 +45,6 @@ phone() {
 	baresip -f "$T/$1" -t 60 </dev/null >"$T/$1.log" 2>&1 &
 	eval "PID_$1=\$!"
 }
-bctl() { python3 "$K/bctl.py" "$@" >>"$T/bctl.out" 2>&1; }
-# registered NAME: its contact is listed, reached over TLS.
-registered() { cli_has "sip show contacts" "^$1 +sip:[^ ]*transport=tls[^ ]* +[0-9]+ +TLS +127\.0\.0\.1:"; }
-calls() {
-	local re='Call established: '
-	[ "$2" = terminated ] && re='Call with .* terminated'
-	[ "$(grep -cE "$re" "$T/$1.log")" -ge "$3" ]
-}
-newest_rec() { ls -t "$T/$1"/rec/*-dec.wav 2>/dev/null | head -1; }
-heard() {
-	local f; f=$(newest_rec "$1")
-	[ -n "$f" ] && "$K/tone-check.sh" "$f" "$2" >>"$T/tones.out" 2>&1
-}
-no_sip_channels() { wait_for cli_lacks "core show channels" "SIP/"; }
 dialstatus() { wait_for [ "$(grep -c "tls dialstatus: ANSWER" "$T/log/full")" -ge "$1" ]; }
 # Both legs of a call, each with its format and RTP addresses.
 two_legs() {
@@ -76,8 +64,8 @@ tls_conns() { [ "$(ss -Htn state established "( sport = :$TLS_PORT )" | wc -l)" 
 
 phone alice
 phone bob
-check "alice registers over TLS with digest" wait_for registered alice
-check "bob registers over TLS with digest" wait_for registered bob
+check "alice registers over TLS with digest" wait_for registered_tls alice
+check "bob registers over TLS with digest" wait_for registered_tls bob
 check "... both phones hold a TLS connection to Lyre's TLS port" tls_conns
 
 # Call 1: alice dials 202 over TLS, bob answers (answermode=auto), alice hangs up.

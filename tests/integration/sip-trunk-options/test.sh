@@ -41,7 +41,6 @@ uac() {
 uas_ok() { wait "$UAS_PID"; }
 logged() { wait_for grep -q "trunkopts $1" "$T/log/full"; }
 log_count() { [ "$(grep -c "trunkopts $1" "$T/log/full")" = "$2" ]; }
-no_sip_channels() { wait_for cli_lacks "core show channels" "SIP/"; }
 
 # 1. An untrusted caller asserts 999: Lyre keeps its From number 5551000,
 #    and asserts that to the provider, from 5550100@itsp.example.
