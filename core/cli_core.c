@@ -213,5 +213,7 @@ static const struct ly_cli_command core_commands[] = {
 
 int ly_cli_core_register(void)
 {
-	return ly_cli_register_multiple(NULL, core_commands, LY_ARRAY_LEN(core_commands));
+	int rc = ly_cli_register_multiple(NULL, core_commands, LY_ARRAY_LEN(core_commands));
+
+	return rc ? rc : ly_mwi_cli_register();
 }

@@ -9,5 +9,7 @@ void ly_cli_shutdown(void);
 
 /* Core command sets (core/cli_core.c). */
 int ly_cli_core_register(void);
+/* `mwi show`, `mwi update` (core/mwi_cli.c). */
+int ly_mwi_cli_register(void);
 
 #endif

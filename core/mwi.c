@@ -105,6 +105,29 @@ bool ly_mwi_get(const char *mailbox, struct ly_mwi_state *out)
 	return b != NULL;
 }
 
+static int cmp_state(const void *x, const void *y)
+{
+	const struct ly_mwi_state *a = x, *b = y;
+
+	return strcasecmp(a->mailbox, b->mailbox);
+}
+
+size_t ly_mwi_list(struct ly_mwi_state **out)
+{
+	size_t n = 0, i = 0;
+
+	pthread_mutex_lock(&mwi_lock);
+	for (struct mwi_box *b = boxes; b; b = b->next)
+		n++;
+	*out = n ? ly_calloc(n, sizeof(**out)) : NULL;
+	for (struct mwi_box *b = boxes; b; b = b->next)
+		(*out)[i++] = b->st;
+	pthread_mutex_unlock(&mwi_lock);
+	if (n)
+		qsort(*out, n, sizeof(**out), cmp_state);
+	return n;
+}
+
 struct ly_mwi_sub *ly_mwi_subscribe(const char *mailbox, ly_mwi_fn fn, void *arg)
 {
 	struct ly_mwi_sub *s = ly_calloc(1, sizeof(*s));

@@ -42,6 +42,10 @@ void ly_mwi_forget(const char *mailbox);
 /* Last published state; false (and zero counts) if none was published. */
 bool ly_mwi_get(const char *mailbox, struct ly_mwi_state *out);
 
+/* A copy of every known mailbox's state (for `mwi show`), sorted by
+ * name; *out is NULL when there is none, else free() it.  Returns the count. */
+size_t ly_mwi_list(struct ly_mwi_state **out);
+
 /* mailbox NULL: every mailbox.  Never NULL. */
 struct ly_mwi_sub *ly_mwi_subscribe(const char *mailbox, ly_mwi_fn fn, void *arg);
 void ly_mwi_unsubscribe(struct ly_mwi_sub *sub);

@@ -8,7 +8,9 @@
 #include "sip_cli.h"
 #include "sip_config.h"
 #include "sip_core.h"
+#include "sip_mwi.h"
 #include "sip_resolve.h"
+#include "sip_sub_cli.h"
 
 static int read_conf(struct sip_conf **out)
 {
@@ -45,6 +47,8 @@ static int load(struct ly_module *self)
 		return rc;
 	rc = sip_cli_register(self);
 	if (!rc)
+		rc = sip_sub_cli_register(self);
+	if (!rc)
 		rc = sip_call_layer_start(self, core, ly_main_loop());
 	if (rc) {
 		sip_core_stop(core);
@@ -52,6 +56,8 @@ static int load(struct ly_module *self)
 		return rc;
 	}
 	sip_core_set_running(core);
+	/* after set_running: the first changes find the stack */
+	sip_mwi_start(self, ly_main_loop());
 	return 0;
 }
 
@@ -83,6 +89,7 @@ static void unload(struct ly_module *self)
 	struct sip_core *core = sip_core_running();
 
 	(void)self;
+	sip_mwi_stop();
 	sip_core_set_running(NULL);
 	sip_call_layer_detach();
 	sip_core_stop(core);
@@ -90,7 +97,7 @@ static void unload(struct ly_module *self)
 }
 
 LYRE_MODULE(chan_sip,
-	.description = "SIP channel driver: transports, registrar, OPTIONS, calls",
+	.description = "SIP channel driver: transports, registrar, OPTIONS, calls, message waiting",
 	.load = load,
 	.unload = unload,
 	.reload = reload);

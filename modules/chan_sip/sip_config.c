@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <lyre/lyre.h>
+#include <lyre/mwi.h>
 
 #include "sip_auth.h"
 #include "sip_config.h"
@@ -398,6 +399,12 @@ static int read_general(const struct ly_cfg_section *s, struct sip_general *g, c
 			rc = parse_uint(v, 100, 60000, &g->timer_t4, err, errlen);
 		} else if (ly_strcaseeq(v->name, "max_transactions")) {
 			rc = parse_uint(v, 1000, 16777216, &g->max_transactions, err, errlen);
+		} else if (ly_strcaseeq(v->name, "mwi_min_expiry")) {
+			rc = parse_uint(v, 1, 86400, &g->mwi_min_expiry, err, errlen);
+		} else if (ly_strcaseeq(v->name, "mwi_max_expiry")) {
+			rc = parse_uint(v, 1, 86400 * 7, &g->mwi_max_expiry, err, errlen);
+		} else if (ly_strcaseeq(v->name, "mwi_default_expiry")) {
+			rc = parse_uint(v, 1, 86400 * 7, &g->mwi_default_expiry, err, errlen);
 		} else if ((rc = timers_var(v, &g->timers, err, errlen)) == ENOENT) {
 			rc = bad_var(err, errlen, v, "unknown option in [general]");
 		}
@@ -405,6 +412,9 @@ static int read_general(const struct ly_cfg_section *s, struct sip_general *g, c
 	if (!rc && (g->min_expiry > g->default_expiry || g->default_expiry > g->max_expiry))
 		rc = bad(err, errlen, s->file, s->line, "[general]", NULL,
 			 "expiries must satisfy min_expiry <= default_expiry <= max_expiry");
+	if (!rc && (g->mwi_min_expiry > g->mwi_default_expiry || g->mwi_default_expiry > g->mwi_max_expiry))
+		rc = bad(err, errlen, s->file, s->line, "[general]", NULL,
+			 "expiries must satisfy mwi_min_expiry <= mwi_default_expiry <= mwi_max_expiry");
 	/* §17.1.1.2: retransmissions double "up to T2"; T2 below T1 means nothing */
 	if (!rc && g->timer_t2 < g->timer_t1)
 		rc = bad(err, errlen, s->file, s->line, "[general]", NULL, "timer_t2 must not be below timer_t1");
@@ -488,6 +498,42 @@ static int parse_dtmfmode(const struct ly_cfg_var *v, enum sip_dtmf_mode *out, c
 	return bad_var(err, errlen, v, "expected rfc4733, inband, info or auto");
 }
 
+/* "100, 101@sales" -> {"100@default", "101@sales"} (lyre/mwi.h names);
+ * an empty value clears the list, as a template's may need to. */
+static int parse_mailboxes(const struct ly_cfg_var *v, char ***out, char *err, size_t errlen)
+{
+	char *copy = ly_strdup(v->value), *save = NULL;
+	char **list = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	for (char *tok = strtok_r(copy, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+		char name[LY_MWI_NAME_MAX];
+		const char *at;
+
+		tok = ly_strstrip(tok);
+		at = strchr(tok, '@');
+		/* "@default" is appended: leave room; one '@' with text around it */
+		if (!*tok || strlen(tok) >= sizeof(name) - 8 || strpbrk(tok, " \t\"<>;,") || at == tok ||
+		    (at && (!at[1] || strchr(at + 1, '@')))) {
+			rc = bad_var(err, errlen, v, "expected a list of box[@context]");
+			break;
+		}
+		ly_mwi_normalize(tok, name, sizeof(name));
+		list = ly_realloc(list, (n + 2) * sizeof(*list));
+		list[n++] = ly_strdup(name);
+		list[n] = NULL;
+	}
+	free(copy);
+	if (rc) {
+		strv_free(list);
+		return rc;
+	}
+	strv_free(*out);
+	*out = list;
+	return 0;
+}
+
 static int endpoint_var(const struct ly_cfg_var *v, struct sip_endpoint_conf *e, char *err,
 			size_t errlen)
 {
@@ -542,6 +588,8 @@ static int endpoint_var(const struct ly_cfg_var *v, struct sip_endpoint_conf *e,
 		return parse_dtmfmode(v, &e->dtmfmode, err, errlen);
 	if (ly_strcaseeq(n, "srtp") || ly_strcaseeq(n, "media_encryption"))
 		return parse_srtp(v, &e->srtp, err, errlen);
+	if (ly_strcaseeq(n, "mailboxes") || ly_strcaseeq(n, "mailbox"))
+		return parse_mailboxes(v, &e->mailboxes, err, errlen);
 	return bad_var(err, errlen, v, "unknown endpoint option");
 }
 
@@ -825,6 +873,11 @@ int sip_conf_from_config(struct ly_config *cfg, struct sip_conf **out, char *err
 		 * linger 64*T1 = 32 s (Timer J), so 10,000 REGISTER/s keeps
 		 * 640,000 alive; a finished one keeps about 1 kB. */
 		.max_transactions = 1048576,
+		/* Asterisk's subscription limits (sip.conf minexpiry for
+		 * SUBSCRIBE is 60; pjsip's default_expiration 3600) */
+		.mwi_min_expiry = 60,
+		.mwi_max_expiry = 3600,
+		.mwi_default_expiry = 3600,
 		/* pjsip's defaults */
 		.timers = { SIP_TIMERS_YES, 1800, MIN_SE_FLOOR },
 	};
@@ -874,6 +927,7 @@ void sip_conf_free(struct sip_conf *c)
 		free(e->name), free(e->secret), free(e->context), free(e->callerid), free(e->transport);
 		free(e->cid_name), free(e->cid_num);
 		strv_free(e->allow);
+		strv_free(e->mailboxes);
 		sip_call_conf_clear(&e->call);
 		free(e->acl.rules);
 		free(e);

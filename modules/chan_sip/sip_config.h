@@ -4,8 +4,8 @@
  *
  *   [general]   realm, default_expiry, min_expiry, max_expiry, auth_algorithms,
  *               useragent, timer_t1, timer_t2, timer_t4, max_transactions,
- *               dns_server, and the defaults of timers, timers_sess_expires,
- *               timers_min_se
+ *               dns_server, mwi_min_expiry, mwi_max_expiry, mwi_default_expiry,
+ *               and the defaults of timers, timers_sess_expires, timers_min_se
  *   [udp]       type=transport protocol=udp|tcp|tls bind=127.0.0.1:5060
  *               (tls: cert_file, priv_key_file, ca_file)
  *   [100]       type=endpoint secret=...|auto context=... (see sip_endpoint_conf)
@@ -99,6 +99,10 @@ struct sip_endpoint_conf {
 	unsigned auth_algos;	/* SIP_AUTH_* set */
 	struct sip_acl acl;
 	struct sip_call_conf call;
+	/* mailboxes=100,101@sales: the mailboxes whose message-waiting state
+	 * the endpoint hears (RFC 3842), each "box@context", NULL-terminated;
+	 * NULL when none (sip_mwi.h) */
+	char **mailboxes;
 	const char *file;
 	int line;
 };
@@ -139,6 +143,8 @@ struct sip_general {
 	 * test and override option; ss_family 0: the system's resolvers) */
 	char *dns_server;
 	struct sockaddr_storage dns_addr;
+	/* SUBSCRIBE expiry limits (RFC 6665 §4.2.1.1, s; sip_subscribe.h) */
+	unsigned mwi_min_expiry, mwi_max_expiry, mwi_default_expiry;
 };
 
 struct sip_conf {

@@ -20,6 +20,7 @@
 #include "sip_registrar.h"
 #include "sip_registrar_db.h"
 #include "sip_resolve.h"
+#include "sip_subscribe.h"
 
 /* A listening socket and the configuration it was bound from. */
 struct bound_tp {
@@ -41,6 +42,7 @@ struct sip_core {
 	struct sip_options *options;
 	struct sip_outreg *outreg;
 	struct sip_resolver *resolver;	/* trunks named by DNS */
+	struct sip_subs *subs;		/* message-summary subscriptions */
 	struct bound_tp *bound;
 	struct sip_call_hooks hooks;
 	bool debug;
@@ -72,6 +74,7 @@ struct sip_options *sip_core_options(const struct sip_core *core) { return core-
 struct sip_db *sip_core_db(const struct sip_core *core) { return core->db; }
 struct sip_outreg *sip_core_outreg(const struct sip_core *core) { return core->outreg; }
 struct sip_resolver *sip_core_resolver(const struct sip_core *core) { return core->resolver; }
+struct sip_subs *sip_core_subs(const struct sip_core *core) { return core->subs; }
 
 void sip_core_set_call_hooks(struct sip_core *core, const struct sip_call_hooks *hooks)
 {
@@ -411,6 +414,11 @@ static void on_request(struct sip_txn *st, struct sip_msg *req, void *arg)
 	case SIP_METHOD_OPTIONS:
 		sip_options_answer(core, st, req);
 		break;
+	case SIP_METHOD_SUBSCRIBE:
+		/* in-dialog ones too: subscriptions are no INVITE dialogs, so
+		 * the call layer's dialog table would answer them 481 */
+		sip_subs_handle(core->subs, st, req);
+		break;
 	case SIP_METHOD_INVITE:
 		handle_invite(core, st, req);
 		break;
@@ -635,6 +643,7 @@ int sip_core_start(struct ly_loop *loop, struct sip_conf *conf, const char *stat
 	apply_force_rport(core);
 	core->reg = sip_registrar_new(core);
 	core->options = sip_options_new(core);
+	core->subs = sip_subs_new(core);
 	sip_registrar_restore(core->reg);
 	core->resolver = sip_resolver_new(loop);
 	sip_resolver_sync(core->resolver, conf);
@@ -676,6 +685,9 @@ void sip_core_stop(struct sip_core *core)
 	core->resolver = NULL;
 	sip_options_free(core->options);
 	core->options = NULL;
+	/* subscribers hear "terminated" while transactions can be sent */
+	sip_subs_free(core->subs);
+	core->subs = NULL;
 	/* The registrar writes its last changes; transactions end before the
 	 * transports they send on. */
 	sip_registrar_free(core->reg);

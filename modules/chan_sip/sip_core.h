@@ -12,7 +12,8 @@
  * Requests outside any transaction are dispatched here (RFC 3261 §8.2 in
  * order: 416 for a non-SIP Request-URI, 501 + Allow for an unknown method,
  * 420 for an unsupported Require, 415 for a body we cannot read, then the
- * method): REGISTER to the registrar, OPTIONS to sip_options, INVITE
+ * method): REGISTER to the registrar, OPTIONS to sip_options, SUBSCRIBE
+ * to sip_subscribe (initial and in-dialog alike), INVITE
  * authenticated (or matched to a trunk by its source address) and handed
  * to the call layer's hook.  Until the call layer sets that hook, an
  * authenticated INVITE is answered 480 Temporarily Unavailable.
@@ -36,9 +37,10 @@ struct sip_options;
 struct sip_outreg;
 struct sip_resolver;
 struct sip_db;
+struct sip_subs;
 
 /* Methods Lyre answers, for Allow headers (§20.5). */
-#define SIP_CORE_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER"
+#define SIP_CORE_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, SUBSCRIBE"
 /* Bodies Lyre reads (§20.1). */
 #define SIP_CORE_ACCEPT "application/sdp"
 
@@ -98,6 +100,7 @@ struct sip_options *sip_core_options(const struct sip_core *core);
 struct sip_db *sip_core_db(const struct sip_core *core);
 struct sip_outreg *sip_core_outreg(const struct sip_core *core);
 struct sip_resolver *sip_core_resolver(const struct sip_core *core);
+struct sip_subs *sip_core_subs(const struct sip_core *core);	/* message-summary subscriptions */
 
 /* A transport as bound, for `sip show transports`. */
 struct sip_core_tp_info {

@@ -6,6 +6,7 @@
 
 #include <lyre/lyre.h>
 
+#include "sip_mwi_body.h"
 #include "sip_options.h"
 
 #define QUALIFY_TICK_MS 1000
@@ -28,7 +29,8 @@ void sip_options_answer(struct sip_core *core, struct sip_txn *st, struct sip_ms
 {
 	(void)req;
 	sip_core_reply(core, st, 200, NULL, "Allow", SIP_CORE_ALLOW, "Accept", SIP_CORE_ACCEPT,
-		       "Accept-Encoding", "identity", "Accept-Language", "en", "Supported", "", NULL);
+		       "Accept-Encoding", "identity", "Accept-Language", "en", "Supported", "",
+		       "Allow-Events", SIP_MWI_EVENT, NULL);
 }
 
 /* ---- qualify ---- */

@@ -8,6 +8,7 @@
 #include <lyre/lyre.h>
 
 #include "sip_endpoint.h"
+#include "sip_mwi.h"
 #include "sip_options.h"
 #include "sip_registrar.h"
 #include "sip_registrar_sync.h"
@@ -297,21 +298,24 @@ static void enforce_max(struct sip_registrar *reg, struct sip_aor_rec *a, unsign
 	}
 }
 
-static void update_binding(struct sip_registrar *reg, struct sip_aor_rec *a, const struct sip_msg *req,
+/* True when a new contact was bound (message waiting greets it, sip_mwi.h). */
+static bool update_binding(struct sip_registrar *reg, struct sip_aor_rec *a, const struct sip_msg *req,
 			   const struct reg_contact *rc, time_t now)
 {
 	struct sip_binding *b = binding_find(a, &rc->c->addr.uri);
 	const char *ua = sip_msg_hdr_value(req, "User-Agent");
+	bool added = false;
 
 	if (rc->expires == 0) {
 		if (b)
 			binding_remove(reg, b, "unregistered");
-		return;
+		return false;
 	}
 	if (!b) {
 		b = binding_new(reg, a, rc->c->addr.uri.text);
 		if (!b)
-			return;
+			return false;
+		added = true;
 		ly_verbose(2, "SIP endpoint %s: contact %s registered for %llds", a->name, b->uri,
 			   (long long)rc->expires);
 	}
@@ -322,6 +326,7 @@ static void update_binding(struct sip_registrar *reg, struct sip_aor_rec *a, con
 	b->expires_at = now + rc->expires;
 	arm_expiry(reg, b, now);
 	mark_dirty(reg, a);
+	return added;
 }
 
 /* §10.3 step 7: a request older than the binding it would change. */
@@ -364,6 +369,7 @@ static void do_register(struct sip_registrar *reg, struct sip_txn *st, const str
 	struct reg_contact contacts[MAX_CONTACTS_PER_REQUEST];
 	struct sip_aor_rec *a = aor_find(reg, ep->name, true);
 	time_t now = time(NULL);
+	bool added = false;
 	size_t n;
 
 	if (req->contact_star) {
@@ -379,9 +385,11 @@ static void do_register(struct sip_registrar *reg, struct sip_txn *st, const str
 	if (!req->call_id || check_contacts(reg, st, req, a, contacts, &n))
 		return;
 	for (size_t i = 0; i < n; i++)
-		update_binding(reg, a, req, &contacts[i], now);
+		added |= update_binding(reg, a, req, &contacts[i], now);
 	enforce_max(reg, a, ep->max_contacts);
 	reply_bindings(reg, st, a);
+	if (added)	/* after the 200: the phone knows it is registered */
+		sip_mwi_contact_registered(reg->core, ep);
 }
 
 void sip_registrar_handle(struct sip_registrar *reg, struct sip_txn *st, struct sip_msg *req)

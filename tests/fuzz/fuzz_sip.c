@@ -8,9 +8,26 @@
 #include <lyre/utils.h>
 
 #include "sip_dtmf.h"
+#include "sip_event.h"
 #include "sip_msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Event and Subscription-State values as the notifier reads them
+ * (sip_event.c); what parses must be in bounds. */
+static void walk_events(const struct sip_msg *m)
+{
+	const struct sip_hdr *h = sip_msg_hdr_find_name(m, "Event");
+	struct sip_sub_state st;
+	struct sip_event ev;
+
+	if (h && sip_event_parse(h->value, h->value_len, &ev) == 0 &&
+	    (!ev.package[0] || strlen(ev.package) >= sizeof(ev.package) || strlen(ev.id) >= sizeof(ev.id)))
+		__builtin_trap();
+	h = sip_msg_hdr_find_name(m, "Subscription-State");
+	if (h && sip_sub_state_parse(h->value, h->value_len, &st) == 0 && (!st.state[0] || st.expires < -1))
+		__builtin_trap();
+}
 
 /* Touch everything the parser handed back, so a dangling pointer shows up
  * here under ASan, and check that printing is a fixed point. */
@@ -43,6 +60,7 @@ static void walk(struct sip_msg *m)
 	sip_msg_unref(again);
 	resp = m->is_request ? sip_msg_new_response(m, 200, NULL, "fuzz") : NULL;
 	sip_msg_unref(resp);
+	walk_events(m);
 	ly_buf_free(&a);
 	ly_buf_free(&b);
 	(void)n;
