@@ -111,11 +111,24 @@ static void on_mwi(const struct ly_mwi_state *st, void *arg)
 	pthread_mutex_unlock(&q_lock);
 }
 
+/* Mailboxes published before chan_sip started (voicemail loaded first):
+ * the contacts restored from the database hear their counts as well. */
+static void announce_known(void)
+{
+	struct ly_mwi_state *known;
+	size_t n = ly_mwi_list(&known);
+
+	for (size_t i = 0; i < n; i++)
+		on_mwi(&known[i], NULL);
+	free(known);
+}
+
 void sip_mwi_start(struct ly_module *owner, struct ly_loop *loop)
 {
 	mwi_owner = owner;
 	mwi_loop = loop;
 	mwi_sub = ly_mwi_subscribe(NULL, on_mwi, NULL);
+	announce_known();
 }
 
 void sip_mwi_stop(void)
