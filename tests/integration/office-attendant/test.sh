@@ -83,6 +83,8 @@ check "... the menu was offered again twice" \
 check "... after 'I did not hear your choice'" \
 	[ "$(grep -c "playing '.*/en/office-no-choice\." "$T/log/full")" -eq 2 ]
 check "... and Dial rings the operator's phone" wait_for logged "Dial\(SIP/100,20\)"
+WAIT_S=30 check "... which is not there: the operator's voicemail" wait_for logged "VoiceMail\(100@office,u\)"
+check "... the silent caller is hung up" lyre_cli "channel request hangup all"
 
 for p in caller support; do
 	bctl $p quit
