@@ -20,9 +20,12 @@ BARESIP_CONFIG=$SRC_TOP/tests/integration/sip-codecs/baresip.config
 declare -A BARESIP_CTRL=()
 
 # baresip_account USER SECRET CODECS [MORE]: an account line registering USER
-# to Lyre (answers by itself; MORE is appended, e.g. ";mediaenc=srtp").
+# to Lyre; MORE is appended (e.g. ";mediaenc=srtp").  The phone answers by
+# itself unless MORE says ";answermode=manual".
 baresip_account() {
-	echo "<sip:$1@127.0.0.1:$PORT_BASE>;auth_pass=$2;regint=60;answermode=auto;audio_codecs=$3${4:-}"
+	local answer=";answermode=auto"
+	[[ ${4:-} == *answermode=* ]] && answer=
+	echo "<sip:$1@127.0.0.1:$PORT_BASE>;auth_pass=$2;regint=60${answer};audio_codecs=$3${4:-}"
 }
 
 # baresip_phone NAME N ACCOUNT [TONE [LIFETIME]]: start phone N as NAME with

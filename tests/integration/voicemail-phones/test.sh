@@ -5,7 +5,9 @@
 #   extension 1 0 0 is not available", "leave your message", beep).  Alice
 #   then sends a 700 Hz tone for 5 s and '#': INBOX holds msg0000.wav of
 #   about 5 s peaking at 700 Hz, msg0000.txt names her (<150>), and the
-#   mailbox shows 1 new message (voicemail show users, show mwi).
+#   mailbox shows 1 new message (voicemail show users, show mwi), and a
+#   sipp subscriber to 100's message-summary gets Messages-Waiting: yes,
+#   Voice-Message: 1/0 (and no, 0/0 once the message is deleted).
 #   bob dials *97: PIN 1234#, 1 plays the message (his recording holds the
 #   700 Hz tone), 7 deletes it, # ends: INBOX is empty, counts 0, MWI no.
 #   bob dials *97 and gets his PIN wrong maxlogins (3) times: Lyre hangs up.
@@ -18,8 +20,8 @@ need_tool sox
 need_tool python3
 lyre_system
 lyre_start || exit 1
+source "$SRC_TOP/tests/integration/baresip.sh"
 S=$TEST_DIR
-BARESIP=$TEST_DIR/../sip-baresip
 BOX=$T/spool/voicemail/office/100
 
 mkdir -p "$T/audio"
@@ -34,25 +36,8 @@ sox "$T/audio/tone5.wav" "$T/audio/gap.wav" "$T/audio/pound.wav" "$T/audio/quiet
 # its audio file ends).
 sox "$T/audio/tone5.wav" "$T/audio/quiet.wav" "$T/audio/greeting.wav"
 
-# phone NAME N USER SECRET ANSWERMODE: ports as in sip-codecs.
-phone() {
-	local name=$1 n=$2 dir=$T/$1
-	mkdir -p "$dir/rec"
-	sed -e "s|@AUDIO@|$T/audio|g; s|@OUT@|$dir|g; s|@TONE@|quiet.wav|; s|@SIP@|$((25080 + 10 * n))|" \
-	    -e "s|@RTP@|$((30000 + 100 * n))-$((30099 + 100 * n))|; s|@CONS@|$((25555 + 40 * n))|; s|@CTRL@|$((25454 + 40 * n))|" \
-	    "$S/../sip-codecs/baresip.config" >"$dir/config"
-	echo "<sip:$3@127.0.0.1:$PORT_BASE>;auth_pass=$4;regint=60;answermode=$5;audio_codecs=pcmu" >"$dir/accounts"
-	baresip -f "$dir" -t 240 </dev/null >"$T/$name.log" 2>&1 &
-	eval "PID_$name=\$!"
-}
-ctl_port() { case $1 in alice) echo 25454 ;; bob) echo 25494 ;; esac; }
-bctl() { python3 "$BARESIP/bctl.py" "$(ctl_port "$1")" "${@:2}" >>"$T/bctl.out" 2>&1; }
-registered() { cli_has "sip show contacts" "$1.*127\.0\.0\.1:"; }
-ended() { [ "$(grep -cE 'Call with .* terminated' "$T/$1.log")" -ge "$2" ]; }
-logged() { grep -qE -- "$1" "$T/log/full" 2>/dev/null; }
 # count REGEX N: the log holds REGEX at least N times
 count() { [ "$(grep -cE -- "$1" "$T/log/full" 2>/dev/null)" -ge "$2" ]; }
-newest_rec() { ls -t "$T/$1"/rec/*-dec.wav 2>/dev/null | head -1; }
 # tone FILE: the tone's 5 s (+/- 0.4) loud (the # just after it may add a
 # block), at most 2.5 s besides (baresip takes a moment to switch its audio
 # source after the beep), 700 Hz (sip-record's analyse.py).
@@ -68,11 +53,28 @@ heard_tone() {
 	[ "$ms" -ge "$2" ]
 }
 
-phone alice 0 150 alice-secret-150 auto
-phone bob 1 100 bob-secret-100 manual
+baresip_phone alice 0 "$(baresip_account 150 alice-secret-150 pcmu)" quiet.wav 240
+baresip_phone bob 1 "$(baresip_account 100 bob-secret-100 pcmu ";answermode=manual")" quiet.wav 240
 check "alice registers" wait_for registered 150
 check "bob registers" wait_for registered 100
 check "mailbox 100 starts empty" cli_has "voicemail show users for office" "office +100 +Operator +0 +0"
+
+# A sipp subscriber (as 100, RFC 3842) watches the lamp for the whole test.
+WATCH_PORT=$((PORT_BASE + 20))
+timeout 280 sipp -sf "$S/subscribe_watch_uac.xml" -s 100 -au 100 -ap bob-secret-100 \
+	-auth_uri "100@127.0.0.1:$PORT_BASE" -key expires 600 -i 127.0.0.1 -p $WATCH_PORT -m 1 \
+	-nostdin -timeout 270 -trace_msg -message_file "$T/msg.watch" "127.0.0.1:$PORT_BASE" \
+	>"$T/sipp.watch.out" 2>&1 &
+WATCH_PID=$!
+# lamp N|last LINE: the Nth (or the latest) NOTIFY sipp received has LINE.
+lamp() {
+	local n=$1
+	[ "$n" = last ] && n=$(grep -c "^NOTIFY " "$T/msg.watch")
+	tr -d '\r' <"$T/msg.watch" | awk -v n="$n" '/^NOTIFY / { k++ } k == n' | grep -qxF -- "$2"
+}
+check "a sipp subscriber to 100's message-summary is accepted" \
+	wait_for cli_has "sip show subscriptions" "^100 +100@office .*127.0.0.1:$WATCH_PORT "
+check "... its first NOTIFY: Messages-Waiting: no" wait_for lamp 1 "Messages-Waiting: no"
 
 check "alice calls 100" bctl alice dial "sip:100@127.0.0.1:$PORT_BASE"
 check "... bob's phone rings" wait_for grep -q "Incoming call" "$T/bob.log"
@@ -91,6 +93,8 @@ check "... and has Asterisk's keys" eval 'for k in origmailbox=100 context=offic
 check "... no temporary file is left" eval '[ -z "$(ls -A "$BOX/tmp")" ]'
 check "voicemail show users: 1 new" cli_has "voicemail show users" "office +100 +Operator +1 +0"
 check "MWI: 100@office waiting, 1 new" cli_has "voicemail show mwi" "100@office +yes +1 +0"
+check "... the subscriber's latest NOTIFY: Messages-Waiting: yes" wait_for lamp last "Messages-Waiting: yes"
+check "... Voice-Message: 1/0 (0/0)" lamp last "Voice-Message: 1/0 (0/0)"
 
 # bob listens: the digits go when Lyre is ready for them (the log says so).
 check "bob dials *97" bctl bob dial "sip:*97@127.0.0.1:$PORT_BASE"
@@ -110,6 +114,9 @@ check "INBOX is empty" eval '[ -z "$(ls -A "$BOX/INBOX")" ]'
 check "... nothing went to Old" eval '[ -z "$(ls -A "$BOX/Old" 2>/dev/null)" ]'
 check "voicemail show users: 0 new, 0 old" cli_has "voicemail show users" "office +100 +Operator +0 +0"
 check "MWI: 100@office not waiting" cli_has "voicemail show mwi" "100@office +no +0 +0"
+check "... the subscriber's latest NOTIFY: Messages-Waiting: no" wait_for lamp last "Messages-Waiting: no"
+check "... Voice-Message: 0/0 (0/0)" lamp last "Voice-Message: 0/0 (0/0)"
+kill "$WATCH_PID" 2>/dev/null
 
 # A wrong PIN three times (maxlogins) ends the call.
 check "bob dials *97 again" bctl bob dial "sip:*97@127.0.0.1:$PORT_BASE"
