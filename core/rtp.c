@@ -280,6 +280,14 @@ int ly_rtp_set_crypto(struct ly_rtp *rtp, const struct ly_srtp_key *local,
 }
 
 
+int ly_rtp_set_audio_tap(struct ly_rtp *rtp, ly_rtp_audio_fn fn, void *arg)
+{
+	if (!rtp)
+		return EINVAL;
+	return rtp->engine->set_audio_tap ? rtp->engine->set_audio_tap(rtp->pvt, fn, arg)
+					  : ENOTSUP;
+}
+
 int ly_rtp_set_rtcp(struct ly_rtp *rtp, bool mux, unsigned remote_port)
 {
 	if (!rtp || remote_port > 65535)

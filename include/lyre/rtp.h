@@ -144,6 +144,16 @@ static inline unsigned ly_srtp_key_len(enum ly_srtp_suite suite)
 typedef struct ly_frame *(*ly_rtp_generator)(void *arg);
 
 /*
+ * An audio tap (a conference mixer's input): the voice frames the session
+ * would queue on its channel, after the jitter buffer, are handed to
+ * fn(arg, frame) on the media worker instead; the session keeps the frame.
+ * DTMF (in-band digits are still detected) and every other frame still go
+ * to the channel, so its thread wakes only for those.  fn runs with the
+ * session locked, so it must not block or call into this session.
+ */
+typedef void (*ly_rtp_audio_fn)(void *arg, const struct ly_frame *f);
+
+/*
  * How a session's far end carries DTMF (the driver decides, from its
  * configuration and SDP):
  *   NONE     digits are neither sent nor received on this session;
@@ -204,6 +214,8 @@ struct ly_rtp_engine {
 	/* RTCP: mux on the RTP port (RFC 5761), else to the peer's RTCP
 	 * port (a=rtcp, RFC 3605; 0: the RTP port + 1). */
 	int (*set_rtcp)(void *pvt, bool mux, unsigned remote_port);
+	/* Voice for the channel to fn instead (NULL: to the channel again). */
+	int (*set_audio_tap)(void *pvt, ly_rtp_audio_fn fn, void *arg);
 
 	struct ly_rtp_engine *next;	/* the core's list; set by register */
 	struct ly_module *owner;	/* set by ly_rtp_engine_register */
@@ -275,6 +287,11 @@ int ly_rtp_set_rtcp(struct ly_rtp *rtp, bool mux, unsigned remote_port);
  * on chan from its driver's session (tech get_rtp), once: before the `h`
  * extension, so it and a CDR read the call's figures.  Logs them. */
 void ly_rtp_chan_set_qos(struct ly_channel *chan);
+
+/* Send received voice to fn (see ly_rtp_audio_fn) instead of the channel;
+ * fn NULL: to the channel again.  Once it returns with NULL, fn is not
+ * running and will not run again.  ENOTSUP when the engine cannot. */
+int ly_rtp_set_audio_tap(struct ly_rtp *rtp, ly_rtp_audio_fn fn, void *arg);
 
 /* How this session carries DTMF; pt: the telephone-event payload type
  * from SDP (RFC4733 mode), else -1.  May change on any re-INVITE. */

@@ -108,6 +108,11 @@ static int engine_set_crypto(void *pvt, const struct ly_srtp_key *local,
 	return rtp_session_set_crypto(pvt, local, remote);
 }
 
+static int engine_set_audio_tap(void *pvt, ly_rtp_audio_fn fn, void *arg)
+{
+	return rtp_session_set_audio_tap(pvt, fn, arg);
+}
+
 static int engine_set_rtcp(void *pvt, bool mux, unsigned remote_port)
 {
 	return rtp_rtcp_set(pvt, mux, remote_port);
@@ -135,6 +140,7 @@ static struct ly_rtp_engine engine = {
 	.srtp_keygen = engine_srtp_keygen,
 	.set_crypto = engine_set_crypto,
 	.set_rtcp = engine_set_rtcp,
+	.set_audio_tap = engine_set_audio_tap,
 };
 
 static int apply_config(bool first)

@@ -176,6 +176,8 @@ void rtp_session_readable(struct rtp_sock *sock, uint8_t *buf);
 /* The 20 ms tick: ask the generator for a frame and send it. */
 void rtp_session_on_tick(struct rtp_session *s);
 int rtp_session_set_generator(struct rtp_session *s, ly_rtp_generator gen, void *arg);
+/* Voice for the channel goes to fn instead (ly_rtp_set_audio_tap). */
+int rtp_session_set_audio_tap(struct rtp_session *s, ly_rtp_audio_fn fn, void *arg);
 /* SRTP keys (lyre/rtp.h ly_rtp_set_crypto); both NULL: plain RTP. */
 int rtp_session_set_crypto(struct rtp_session *s, const struct ly_srtp_key *local,
 			   const struct ly_srtp_key *remote);

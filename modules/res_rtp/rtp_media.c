@@ -161,11 +161,31 @@ int rtp_session_set_generator(struct rtp_session *s, ly_rtp_generator gen, void 
 	return 0;
 }
 
+int rtp_session_set_audio_tap(struct rtp_session *s, ly_rtp_audio_fn fn, void *arg)
+{
+	/* The tap runs under the session lock: once this returns, it is idle. */
+	pthread_mutex_lock(&s->lock);
+	s->tap = fn;
+	s->tap_arg = arg;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+/* Hand f to the tap, if there is one (true: the channel does not get it). */
+static bool tap_locked(struct rtp_session *s, const struct ly_frame *f)
+{
+	if (!s->tap || s->closed)
+		return false;
+	s->tap(s->tap_arg, f);
+	return true;
+}
+
 void rtp_session_on_tick(struct rtp_session *s)
 {
 	uint8_t pkt[RTP_BUF_SIZE];
 	struct ly_frame *f = NULL, *in = NULL;
 	struct ly_channel *chan = NULL;
+	bool tapped = false;
 
 	pthread_mutex_lock(&s->lock);
 	if (!s->closed && rtp_dtmf_tick_locked(s, pkt))
@@ -174,11 +194,15 @@ void rtp_session_on_tick(struct rtp_session *s)
 		f = s->gen(s->gen_arg);
 	if (f)
 		rtp_session_send_frame_locked(s, f, pkt);
-	if (s->jb && !s->closed && (in = rtp_jb_tick_locked(s)) && s->chan)
+	if (s->jb && !s->closed && (in = rtp_jb_tick_locked(s)) && s->chan) {
 		chan = ly_ref(s->chan);
+		tapped = tap_locked(s, in);
+	}
 	pthread_mutex_unlock(&s->lock);
 	ly_frame_free(f);
-	if (chan && ly_chan_queue_len(chan) < MAX_CHANNEL_QUEUE) {
+	if (chan && tapped) {
+		rtp_dtmf_on_audio(s, chan, in);	/* in-band digits still reach the channel */
+	} else if (chan && ly_chan_queue_len(chan) < MAX_CHANNEL_QUEUE) {
 		rtp_dtmf_on_audio(s, chan, in);	/* the jitter buffer's 20 ms */
 		ly_chan_queue_frame(chan, in);
 		in = NULL;
@@ -275,10 +299,15 @@ static void to_channel(struct rtp_session *s, struct ly_channel *chan, const uin
 {
 	const uint8_t *payload = pkt + h->payload_off;
 	struct ly_frame *f;
+	bool tapped;
 
 	/* The queue length is read outside our lock: the channel's lock
-	 * comes before a driver's private locks (core/README.md). */
-	if (ly_chan_queue_len(chan) >= MAX_CHANNEL_QUEUE) {
+	 * comes before a driver's private locks (core/README.md).  A tapped
+	 * session's voice does not go to the queue. */
+	pthread_mutex_lock(&s->lock);
+	tapped = s->tap != NULL;
+	pthread_mutex_unlock(&s->lock);
+	if (!tapped && ly_chan_queue_len(chan) >= MAX_CHANNEL_QUEUE) {
 		pthread_mutex_lock(&s->lock);
 		s->stats.dropped_queue++;
 		pthread_mutex_unlock(&s->lock);
@@ -290,8 +319,14 @@ static void to_channel(struct rtp_session *s, struct ly_channel *chan, const uin
 	f->seqno = h->seq;
 	if (rtp_jb_take(s, f, h))
 		return;	/* it comes out on the tick (rtp_session_on_tick) */
+	pthread_mutex_lock(&s->lock);
+	tapped = tap_locked(s, f);
+	pthread_mutex_unlock(&s->lock);
 	rtp_dtmf_on_audio(s, chan, f);
-	ly_chan_queue_frame(chan, f);
+	if (tapped)
+		ly_frame_free(f);
+	else
+		ly_chan_queue_frame(chan, f);
 }
 
 /*

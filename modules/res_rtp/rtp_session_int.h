@@ -35,6 +35,8 @@ struct rtp_session {
 	struct rtp_session *peer;
 	ly_rtp_generator gen;
 	void *gen_arg;
+	ly_rtp_audio_fn tap;		/* voice for the channel goes here instead */
+	void *tap_arg;
 	struct rtp_out out;
 	struct ly_rtp_stats stats;
 	struct rtp_dtmf_state *dtmf;	/* rtp_dtmf_io.c; NULL until set */
