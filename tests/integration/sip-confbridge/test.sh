@@ -17,8 +17,8 @@ need_tool sox
 need_tool python3
 lyre_system
 lyre_start || exit 1
+source "$SRC_TOP/tests/integration/baresip.sh"
 S=$TEST_DIR
-BARESIP=$TEST_DIR/../sip-baresip
 MON=$T/spool/monitor
 
 mkdir -p "$T/audio"
@@ -27,28 +27,11 @@ sox -n -r 8000 -c 1 -b 16 "$T/audio/bob.wav" synth 200 sine 700 vol 0.3
 sox -n -r 8000 -c 1 -b 16 "$T/audio/carol.wav" synth 200 sine 1100 vol 0.3
 sox -n -r 16000 -c 1 -b 16 "$T/audio/dave.wav" synth 200 sine 1500 vol 0.3
 
-# phone NAME N SECRET CODEC: ports as in sip-codecs (25080+10N SIP, ...).
-phone() {
-	local name=$1 n=$2 dir=$T/$1
-	mkdir -p "$dir/rec"
-	sed -e "s|@AUDIO@|$T/audio|g; s|@OUT@|$dir|g; s|@TONE@|$name.wav|; s|@SIP@|$((25080 + 10 * n))|" \
-	    -e "s|@RTP@|$((30000 + 100 * n))-$((30099 + 100 * n))|; s|@CONS@|$((25555 + 40 * n))|; s|@CTRL@|$((25454 + 40 * n))|" \
-	    "$S/../sip-codecs/baresip.config" >"$dir/config"
-	echo "<sip:$name@127.0.0.1:$PORT_BASE>;auth_pass=$3;regint=60;answermode=auto;audio_codecs=$4" >"$dir/accounts"
-	baresip -f "$dir" -t 280 </dev/null >"$T/$name.log" 2>&1 &
-	eval "PID_$name=\$!"
-}
-ctl_port() { case $1 in alice) echo 25454 ;; bob) echo 25494 ;; carol) echo 25534 ;; dave) echo 25574 ;; esac; }
-bctl() { python3 "$BARESIP/bctl.py" "$(ctl_port "$1")" --listen 0.3 "${@:2}" >>"$T/bctl.out" 2>&1; }
-dial() { bctl "$1" dial "sip:$2@127.0.0.1:$PORT_BASE"; }
-key() { bctl "$1" sndcode "$2"; sleep 0.4; }
-registered() { cli_has "sip show contacts" "$1.*127\.0\.0\.1:"; }
-logged() { grep -qE -- "$1" "$T/log/full" "$T/lyre.out" 2>/dev/null; }
+dial() { bctl "$1" --listen 0.3 dial "sip:$2@127.0.0.1:$PORT_BASE"; }
+key() { bctl "$1" --listen 0.3 sndcode "$2"; sleep 0.4; }
 count() { grep -cE -- "$1" "$T/log/full" 2>/dev/null; }
 members() { lyre_cli "confbridge list $1" && [ "$(grep -c '^SIP/' <<<"$CLI_OUT")" = "$2" ]; }
 now() { date +%s.%N; }
-newest_rec() { ls -t "$T/$1"/rec/*-dec.wav 2>/dev/null | head -1; }
-no_sip_channels() { wait_for cli_lacks "core show channels" "SIP/"; }
 
 # hears FILE FROM TO "HEARD..." "NOT...": each HEARD tone above 0.05 of
 # full scale (sent at 0.3), each NOT tone under 0.01.
@@ -68,10 +51,10 @@ hears() {
 check "an unknown option in confbridge.conf is logged with file:line" \
 	logged "confbridge.conf:[0-9]+: confbridge: 'no_such_option = 1': unknown user profile option"
 
-phone alice 0 alice-secret-1 pcmu
-phone bob 1 bob-secret-2 pcmu
-phone carol 2 carol-secret-3 pcmu
-phone dave 3 dave-secret-4 g722
+baresip_phone alice 0 "$(baresip_account alice alice-secret-1 pcmu)" alice.wav 280
+baresip_phone bob 1 "$(baresip_account bob bob-secret-2 pcmu)" bob.wav 280
+baresip_phone carol 2 "$(baresip_account carol carol-secret-3 pcmu)" carol.wav 280
+baresip_phone dave 3 "$(baresip_account dave dave-secret-4 g722)" dave.wav 280
 for p in alice bob carol dave; do
 	check "$p registers" wait_for registered $p
 done
