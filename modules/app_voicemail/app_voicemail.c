@@ -1,7 +1,8 @@
 /*
  * modules/app_voicemail/app_voicemail.c - the module: voicemail.conf at
  * load and reload, the mailboxes made consistent at load (what a crash
- * left is cleaned up), counts published, and the registrations.
+ * left is cleaned up), counts published, the poller (pollmailboxes) and
+ * the registrations.
  * See README.md and vm_int.h for the parts.
  */
 #include <stdio.h>
@@ -44,9 +45,14 @@ static int load(struct ly_module *self)
 	vm_mwi_publish_all(c);
 	vm_conf_put(c);
 	if ((err = vm_leave_register(self)) || (err = vm_main_register(self)) ||
-	    (err = vm_funcs_register(self)) || (err = vm_cli_register(self)))
+	    (err = vm_funcs_register(self)) || (err = vm_cli_register(self))) {
 		vm_conf_free_current();
-	return err;
+		return err;
+	}
+	c = vm_conf_get();
+	vm_poll_configure(c);
+	vm_conf_put(c);
+	return 0;
 }
 
 /* Mailboxes that a reload removed: phones hear 0/0. */
@@ -71,6 +77,7 @@ int vm_reload(void)
 		now = vm_conf_get();
 		forget_removed(old, now);
 		vm_mwi_publish_all(now);
+		vm_poll_configure(now);
 		vm_conf_put(now);
 	}
 	vm_conf_put(old);
@@ -86,6 +93,7 @@ static int reload(struct ly_module *self)
 static void unload(struct ly_module *self)
 {
 	(void)self;
+	vm_poll_stop();
 	vm_conf_free_current();
 }
 

@@ -4,6 +4,7 @@
  *   voicemail show zones                   [zonemessages]
  *   voicemail show mwi                     the counts the core holds for
  *                                          phones (lyre/mwi.h), per mailbox
+ *                                          (New includes Urgent)
  *   voicemail reload                       re-read voicemail.conf
  */
 #include <stdio.h>
@@ -70,14 +71,15 @@ static enum ly_cli_result show_mwi(struct ly_cli_args *a)
 	if (a->argc != a->cmd_words)
 		return LY_CLI_SHOWUSAGE;
 	c = vm_conf_get();
-	ly_cli_print(a, "%-24s %-8s %6s %6s\n", "Mailbox", "Waiting", "New", "Old");
+	ly_cli_print(a, "%-24s %-8s %6s %6s %6s\n", "Mailbox", "Waiting", "New", "Old", "Urgent");
 	for (size_t i = 0; c && i < c->n_users; i++) {
 		vm_fmt(name, sizeof(name), "%s@%s", c->users[i].box, c->users[i].context);
 		if (!ly_mwi_get(name, &st))
 			ly_cli_print(a, "%-24s %-8s %6s %6s\n", name, "-", "-", "-");
 		else
-			ly_cli_print(a, "%-24s %-8s %6d %6d\n", name, st.new_msgs ? "yes" : "no",
-				     st.new_msgs, st.old_msgs);
+			ly_cli_print(a, "%-24s %-8s %6d %6d %6d\n", name,
+				     st.new_msgs ? "yes" : "no", st.new_msgs, st.old_msgs,
+				     st.new_urgent);
 	}
 	vm_conf_put(c);
 	return LY_CLI_SUCCESS;

@@ -29,7 +29,8 @@ static struct vm_conf *current;
 static void defaults(struct vm_general *g)
 {
 	memset(g, 0, sizeof(*g));
-	vm_fmt(g->format, sizeof(g->format), "wav");
+	vm_fmt(g->formats[0], sizeof(g->formats[0]), "wav");
+	g->n_formats = 1;
 	g->maxmsg = 100;
 	g->maxsecs = 300;
 	g->maxsilence_ms = 10000;
@@ -62,21 +63,63 @@ static void text_value(const struct ly_cfg_var *v, char *out, size_t len)
 	vm_fmt(out, len, "%s", v->value);
 }
 
-/* The first of format=wav49|gsm|wav that Lyre can write. */
+/* voicemail.conf's format names and the files Lyre writes for them
+ * (lyre/file.h's writer).  wav49 (GSM in WAV), gsm, wav16 (.wav16) and
+ * the rest have no writer: they are skipped. */
+static const struct {
+	const char *name, *ext;
+} writable[] = {
+	{ "wav", "wav" },     { "ulaw", "ulaw" },   { "mulaw", "ulaw" }, { "alaw", "alaw" },
+	{ "sln", "sln" },     { "slin", "sln" },    { "sln16", "sln16" }, { "slin16", "sln16" },
+	{ "g722", "g722" },
+};
+
+bool vm_format_known(const char *name, char *ext_out, size_t len)
+{
+	for (size_t i = 0; i < LY_ARRAY_LEN(writable); i++)
+		if (ly_strcaseeq(name, writable[i].name)) {
+			vm_fmt(ext_out, len, "%s", writable[i].ext);
+			return true;
+		}
+	return false;
+}
+
+static bool has_format(const struct vm_general *g, const char *ext)
+{
+	for (int i = 0; i < g->n_formats; i++)
+		if (!strcmp(g->formats[i], ext))
+			return true;
+	return false;
+}
+
+/* format=wav49|gsm|wav: every format Lyre can write, in order; the
+ * others are named in one warning.  None left: wav. */
 static void format_value(const struct ly_cfg_var *v, struct vm_general *g)
 {
-	char *copy = ly_strdup(v->value), *save = NULL;
+	char *copy = ly_strdup(v->value), *save = NULL, ext[8];
+	struct ly_buf skipped;
 
-	for (char *f = strtok_r(copy, "|", &save); f; f = strtok_r(NULL, "|", &save)) {
+	ly_buf_init(&skipped);
+	g->n_formats = 0;
+	for (char *f = strtok_r(copy, "|,", &save); f; f = strtok_r(NULL, "|,", &save)) {
 		ly_strstrip(f);
-		if (ly_strcaseeq(f, "wav")) {
-			vm_fmt(g->format, sizeof(g->format), "wav");
-			free(copy);
-			return;
-		}
+		if (!f[0])
+			continue;
+		if (!vm_format_known(f, ext, sizeof(ext)))
+			ly_buf_printf(&skipped, "%s%s", skipped.len ? ", " : "", f);
+		else if (!has_format(g, ext) && g->n_formats < VM_MAX_FORMATS)
+			vm_fmt(g->formats[g->n_formats++], sizeof(g->formats[0]), "%s", ext);
 	}
-	ly_warning("%s:%d: voicemail.conf: format '%s': Lyre records voicemail as wav only",
-		   v->file, v->line, v->value);
+	if (g->n_formats == 0) {
+		vm_fmt(g->formats[0], sizeof(g->formats[0]), "wav");
+		g->n_formats = 1;
+	}
+	if (skipped.len)
+		ly_warning("%s:%d: voicemail.conf: format %s: Lyre cannot record that; skipped "
+			   "(recording %s%s)",
+			   v->file, v->line, ly_buf_str(&skipped), g->formats[0],
+			   g->n_formats > 1 ? " and more" : "");
+	ly_buf_free(&skipped);
 	free(copy);
 }
 
@@ -120,6 +163,10 @@ static void general_var(const struct ly_cfg_var *v, struct vm_general *g)
 		text_value(v, g->emailbody, sizeof(g->emailbody));
 	else if (ly_strcaseeq(k, "mailcmd"))
 		text_value(v, g->mailcmd, sizeof(g->mailcmd));
+	else if (ly_strcaseeq(k, "sendvoicemail"))
+		g->sendvoicemail = ly_true(v->value);
+	else if (ly_strcaseeq(k, "callback"))
+		text_value(v, g->callback, sizeof(g->callback));
 	else if (ly_strcaseeq(k, "pollmailboxes"))
 		g->pollmailboxes = ly_true(v->value);
 	else if (ly_strcaseeq(k, "pollfreq"))
@@ -317,4 +364,9 @@ int vm_user_minsecs(const struct vm_conf *c, const struct vm_user *u)
 bool vm_user_attach(const struct vm_conf *c, const struct vm_user *u)
 {
 	return u->attach >= 0 ? u->attach == 1 : c->g.attach;
+}
+
+const char *vm_user_callback(const struct vm_conf *c, const struct vm_user *u)
+{
+	return u->callback[0] ? u->callback : c->g.callback;
 }

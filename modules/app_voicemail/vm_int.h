@@ -15,6 +15,10 @@
  *   vm_main.c    VoiceMailMain(): login and the menus
  *   vm_mail.c    the notification e-mail (MIME) and mailcmd
  *   vm_mwi.c     counts to lyre/mwi.h
+ *   vm_poll.c    pollmailboxes: one thread recounts, publishes changes
+ *   vm_tz.c      a mailbox's time zone ([zonemessages], tz=)
+ *   vm_adv.c     VoiceMailMain's advanced options (3): reply, callback,
+ *                envelope, send a message
  *   vm_cli.c     voicemail show users|zones, voicemail reload
  *   vm_funcs.c   MAILBOX_EXISTS and VM_INFO
  */
@@ -46,6 +50,8 @@ struct vm_user {
 	char pin[VM_NAME];
 	char fullname[VM_TEXT], email[VM_TEXT], pager[VM_TEXT];
 	char tz[VM_NAME];	/* a [zonemessages] name, "" for the default */
+	char callback[VM_NAME];	/* callback= context ("" : [general]'s) */
+	int sendvoicemail;	/* -1: [general] decides */
 	int attach;		/* -1: [general] decides */
 	int maxmsg, maxsecs, minsecs;	/* 0: [general] decides */
 	int saycid, envelope;	/* -1: [general] decides */
@@ -68,14 +74,21 @@ struct vm_zone {
 	char format[VM_TEXT];	/* SayUnixTime-style, with 'quoted' prompts */
 };
 
+#define VM_MAX_FORMATS 8
+
 struct vm_general {
-	char format[VM_NAME];	/* the first of format=wav|... that we record */
+	/* format=wav|ulaw|...: the extensions Lyre records, in the listed order
+	 * (the first is the one attached to the e-mail); never empty. */
+	char formats[VM_MAX_FORMATS][8];
+	int n_formats;
 	int maxmsg, maxsecs, minsecs, maxsilence_ms, maxlogins;
 	int silencethreshold;	/* Asterisk's average amplitude, 0..32767 */
 	bool attach, saycid, envelope, review_operator;
 	char serveremail[VM_TEXT], fromstring[VM_TEXT];
 	char emailsubject[1024], emailbody[4096];
 	char mailcmd[VM_PATH];
+	char callback[VM_NAME];	/* context where 3,2 calls the caller back */
+	bool sendvoicemail;	/* 3,5: send a message to another box */
 	bool pollmailboxes;
 	int pollfreq;
 	int minpassword;
@@ -108,6 +121,19 @@ int vm_user_maxmsg(const struct vm_conf *c, const struct vm_user *u);
 int vm_user_maxsecs(const struct vm_conf *c, const struct vm_user *u);
 int vm_user_minsecs(const struct vm_conf *c, const struct vm_user *u);
 bool vm_user_attach(const struct vm_conf *c, const struct vm_user *u);
+const char *vm_user_callback(const struct vm_conf *c, const struct vm_user *u);
+/* Can Lyre record format `ext` (as voicemail.conf names it)?  The file
+ * extension it writes into ext_out ("wav49" has none: false). */
+bool vm_format_known(const char *name, char *ext_out, size_t len);
+
+/* ---- Time zones (vm_tz.c) ---- */
+
+/* `when` as the mailbox's zone sees it (its tz= names a [zonemessages]
+ * entry, whose Timezone is read through the core's ly_localtime); the
+ * daemon's local time when the box has no zone or the zone is unknown
+ * (logged once per call).  abbr (LY_TZ_ABBR_LEN) holds tm_zone. */
+void vm_user_localtime(const struct vm_conf *c, const struct vm_user *u, time_t when,
+		       struct tm *tm, char *abbr, size_t abbrlen);
 /* Split "box@context" into its parts (context "default"). */
 void vm_split_box(const char *spec, char *box, size_t blen, char *ctx, size_t clen);
 
@@ -122,8 +148,13 @@ int vm_pin_change(const struct vm_user *u, const char *pin);
 
 /* ---- The spool (vm_store.c) ---- */
 
-#define VM_N_FOLDERS 5
-extern const char *const vm_folders[VM_N_FOLDERS];	/* INBOX Old Work Family Friends */
+/* INBOX Old Work Family Friends, which a user can pick (0-4), then
+ * Urgent, where VoiceMail(,U) leaves messages (Asterisk's folder of that
+ * name); urgent messages count as new, and once heard move to Old. */
+#define VM_N_FOLDERS 6
+#define VM_N_USER_FOLDERS 5
+#define VM_URGENT 5
+extern const char *const vm_folders[VM_N_FOLDERS];
 int vm_folder_index(const char *name);	/* -1 if none */
 
 /* <spooldir>/voicemail/<context>/<box>[/<sub>] into out; 0 or ENAMETOOLONG. */
@@ -169,6 +200,8 @@ int vm_move_msg(const char *boxdir, const char *from, int num, const char *to, i
 void vm_msg_path(const char *folder_dir, int num, const char *ext, char *out, size_t len);
 /* The audio file of a message (the first format found); 0 or ENOENT. */
 int vm_msg_audio(const char *folder_dir, int num, char *out, size_t len);
+/* Remove base.<every audio extension> and base.txt (a recording not kept). */
+void vm_discard(const char *base);
 
 /* ---- A message's .txt (vm_msg.c) ---- */
 
@@ -204,6 +237,12 @@ struct vm_rec {
 /* Record `path` (.wav: 8 or 16 kHz as the channel).  The file appears
  * only when complete (lyre/file.h).  0 or an errno (r->end = ERROR). */
 int vm_record(struct ly_channel *c, const char *path, struct vm_rec *r);
+/* The same into base.<ext> for every extension of exts (format=): one
+ * recording, each file written through its own writer.  A format that
+ * cannot be written (its codec not loaded) is skipped with a warning; at
+ * least one file must be written. */
+int vm_record_formats(struct ly_channel *c, const char *base, char (*exts)[8], int n,
+		      struct vm_rec *r);
 /* Asterisk's silencethreshold (average amplitude) as dBFS RMS. */
 double vm_threshold_dbfs(int amplitude);
 
@@ -234,11 +273,13 @@ struct vm_mail {
 	/* the VM_* variables */
 	const char *vm_name, *vm_mailbox, *vm_context, *vm_callerid, *vm_cidname, *vm_cidnum;
 	const char *vm_date;
+	const char *vm_flag;	/* "Urgent" or "" (Asterisk's VM_FLAG) */
 	int vm_dur, vm_msgnum;
 	/* the attachment: NULL for none */
 	const unsigned char *audio;
 	size_t audio_len;
 	const char *audio_name;	/* "msg0000.wav" */
+	const char *audio_type;	/* "audio/x-wav" (NULL: that) */
 	const char *boundary, *date, *message_id;
 };
 /* Expand ${VM_*} (and \n, \t) in a template into out. */
@@ -253,7 +294,26 @@ int vm_mail_notify(const struct vm_conf *conf, const struct vm_user *u, const ch
 
 void vm_mwi_publish_box(const char *context, const char *box);
 void vm_mwi_publish_all(const struct vm_conf *c);
+/* new: INBOX plus Urgent (as Asterisk counts), old: Old, urgent: Urgent. */
 void vm_box_counts(const char *context, const char *box, int *new_msgs, int *old_msgs);
+void vm_box_counts3(const char *context, const char *box, int *new_msgs, int *old_msgs,
+		    int *urgent);
+
+/* ---- pollmailboxes (vm_poll.c) ---- */
+
+/* Start, retune or stop the poller as [general] says (load, reload). */
+void vm_poll_configure(const struct vm_conf *c);
+void vm_poll_stop(void);
+/* One pass: publish the boxes whose counts differ from the last pass's
+ * (or from what the core holds).  Returns how many were published. */
+int vm_poll_once(void);
+
+/* ---- Leaving a message (vm_leave.c), also from VoiceMailMain ---- */
+
+/* Record a message for u, no greeting ("reply" and "send" of the advanced
+ * options): the beep, the recording, delivery, MWI, the e-mail.  0 (a
+ * message stored or not, the caller was told), -1 on hangup. */
+int vm_leave_direct(struct ly_channel *c, struct vm_conf *conf, const struct vm_user *u);
 
 /* Re-read voicemail.conf, tell phones about removed and current boxes. */
 int vm_reload(void);
@@ -263,5 +323,24 @@ int vm_cli_register(struct ly_module *self);
 int vm_funcs_register(struct ly_module *self);
 int vm_leave_register(struct ly_module *self);
 int vm_main_register(struct ly_module *self);
+
+/* ---- VoiceMailMain's session, shared with vm_adv.c ---- */
+
+struct vm_session {
+	struct ly_channel *c;
+	struct vm_conf *conf;
+	struct vm_user user;	/* a copy: a PIN change reloads the conf */
+	char boxdir[VM_PATH], dir[VM_PATH];
+	int folder, count, cur;
+	bool left;		/* 3,2 sent the channel elsewhere: leave now */
+	unsigned char deleted[VM_MAX_MSG], heard[VM_MAX_MSG];
+	signed char moveto[VM_MAX_MSG];
+};
+/* Read digits until #, a pause or len-1 digits (prompt first): 0, -1. */
+int vm_read_digits(struct ly_channel *c, const char *prompt, char *buf, size_t len);
+/* Say the envelope of msginfo m: 0, a digit, -1. */
+int vm_envelope(struct vm_session *s, const struct vm_msginfo *m);
+/* The advanced options menu for the current message: key (0: none), -1. */
+int vm_advanced(struct vm_session *s);
 
 #endif

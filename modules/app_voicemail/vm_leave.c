@@ -10,6 +10,10 @@
  * minsecs is discarded.  Each mailbox of box1&box2 gets its own copy.
  * VMSTATUS: SUCCESS (a message was stored), USEREXIT, FAILED (no such
  * mailbox, mailbox full, nothing recorded or a storage error; logged).
+ * Option U (urgent): the message goes to the box's Urgent folder with
+ * flag=Urgent in its .txt, as Asterisk files it; it counts as new (and
+ * urgent) for the phones and is announced first in VoiceMailMain.
+ * The recording is written in every format of format= at once.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,8 +35,14 @@ struct leave {
 	const struct vm_user *users[MAX_BOXES];
 	int n;
 	int stored[MAX_BOXES];	/* the message's number in each box, -1: none */
-	bool busy, skip_greeting;
+	bool busy, skip_greeting, urgent;
+	bool direct;	/* from VoiceMailMain (reply, send): no "goodbye" */
 };
+
+static const char *target_folder(const struct leave *l)
+{
+	return l->urgent ? vm_folders[VM_URGENT] : "INBOX";
+}
 
 static void set_status(struct ly_channel *c, const char *st)
 {
@@ -60,13 +70,13 @@ static void find_users(struct leave *l, char *spec)
 	}
 }
 
-static bool is_full(const struct vm_conf *conf, const struct vm_user *u)
+static bool is_full(const struct leave *l, const struct vm_user *u)
 {
 	char dir[VM_PATH];
 
-	if (vm_box_path(u->context, u->box, "INBOX", dir, sizeof(dir)))
+	if (vm_box_path(u->context, u->box, target_folder(l), dir, sizeof(dir)))
 		return true;
-	return vm_count(dir) >= vm_user_maxmsg(conf, u);
+	return vm_count(dir) >= vm_user_maxmsg(l->conf, u);
 }
 
 /* 0 or * during the greeting: extension o or a of the current context. */
@@ -101,7 +111,7 @@ static void caller_id(struct ly_channel *c, char *out, size_t len)
 		vm_fmt(out, len, "Unknown");
 }
 
-static void fill_info(struct ly_channel *c, const struct vm_user *u, unsigned ms,
+static void fill_info(struct ly_channel *c, const struct vm_user *u, unsigned ms, bool urgent,
 		      struct vm_msginfo *m)
 {
 	time_t now = time(NULL);
@@ -119,6 +129,8 @@ static void fill_info(struct ly_channel *c, const struct vm_user *u, unsigned ms
 	m->origtime = (long long)now;
 	vm_fmt(m->msg_id, sizeof(m->msg_id), "%lld-%08x", (long long)now, ly_random32());
 	m->duration = (int)((ms + 500) / 1000);
+	if (urgent)
+		vm_fmt(m->flag, sizeof(m->flag), "Urgent");
 }
 
 /* The e-mails, once the caller is done (a slow mailcmd must not keep the
@@ -131,7 +143,7 @@ static void send_mails(const struct leave *l, const struct vm_msginfo *m)
 		const struct vm_user *u = l->users[i];
 
 		if (l->stored[i] >= 0 && u->email[0] &&
-		    vm_box_path(u->context, u->box, "INBOX", dir, sizeof(dir)) == 0)
+		    vm_box_path(u->context, u->box, target_folder(l), dir, sizeof(dir)) == 0)
 			vm_mail_notify(l->conf, u, dir, l->stored[i], m);
 	}
 }
@@ -149,9 +161,9 @@ static int store(struct leave *l, const char *base, const struct vm_msginfo *m)
 		l->stored[i] = -1;
 		vm_box_path(u->context, u->box, NULL, boxdir, sizeof(boxdir));
 		if (first < 0)
-			err = vm_deliver(boxdir, "INBOX", base, maxmsg, &n);
+			err = vm_deliver(boxdir, target_folder(l), base, maxmsg, &n);
 		else
-			err = vm_copy_msg(inbox, num, boxdir, "INBOX", maxmsg, &n);
+			err = vm_copy_msg(inbox, num, boxdir, target_folder(l), maxmsg, &n);
 		if (err) {
 			ly_warning("%s: VoiceMail: could not store the message in %s@%s: %s",
 				   ly_chan_name(l->c), u->box, u->context,
@@ -161,25 +173,16 @@ static int store(struct leave *l, const char *base, const struct vm_msginfo *m)
 		if (first < 0) {
 			first = i;
 			num = n;
-			vm_box_path(u->context, u->box, "INBOX", inbox, sizeof(inbox));
+			vm_box_path(u->context, u->box, target_folder(l), inbox, sizeof(inbox));
 		}
-		ly_verbose(2, "%s: VoiceMail: message msg%04d (%d s) for %s@%s from %s",
-			   ly_chan_name(l->c), n, m->duration, u->box, u->context, m->callerid);
+		ly_verbose(2, "%s: VoiceMail: %smessage msg%04d (%d s) for %s@%s from %s",
+			   ly_chan_name(l->c), l->urgent ? "urgent " : "", n, m->duration, u->box,
+			   u->context, m->callerid);
 		l->stored[i] = n;
 		vm_mwi_publish_box(u->context, u->box);
 		stored++;
 	}
 	return stored;
-}
-
-static void discard(const char *base)
-{
-	char p[VM_PATH];
-
-	vm_fmt(p, sizeof(p), "%s.wav", base);
-	unlink(p);
-	vm_fmt(p, sizeof(p), "%s.txt", base);
-	unlink(p);
 }
 
 /* The greeting; returns 1 to record, 0 when done (status set), -1 hangup. */
@@ -206,6 +209,7 @@ static int record_message(struct leave *l)
 {
 	const struct vm_user *u = l->users[0];
 	char tmp[VM_PATH], base[VM_PATH], path[VM_PATH];
+	struct vm_general *g = &l->conf->g;
 	struct vm_msginfo m;
 	struct vm_rec r = {
 		.max_ms = (unsigned)vm_user_maxsecs(l->conf, u) * 1000,
@@ -222,30 +226,29 @@ static int record_message(struct leave *l)
 		return 0;
 	}
 	vm_fmt(base, sizeof(base), "%s/msg-%08x", tmp, ly_random32());
-	vm_fmt(path, sizeof(path), "%s.wav", base);
-	if (vm_record(l->c, path, &r) != 0) {
+	if (vm_record_formats(l->c, base, g->formats, g->n_formats, &r) != 0) {
 		set_status(l->c, "FAILED");
 		return r.end == VM_REC_HANGUP ? -1 : 0;
 	}
 	if (r.ms < (unsigned)vm_user_minsecs(l->conf, u) * 1000 || r.ms == 0) {
 		ly_verbose(2, "%s: VoiceMail: message of %u ms is shorter than minsecs: discarded",
 			   ly_chan_name(l->c), r.ms);
-		discard(base);
+		vm_discard(base);
 		set_status(l->c, "FAILED");
 		if (r.end != VM_REC_HANGUP)
 			vm_play(l->c, "vm-tooshort", NULL);
 		return r.end == VM_REC_HANGUP ? -1 : 0;
 	}
-	fill_info(l->c, u, r.ms, &m);
+	fill_info(l->c, u, r.ms, l->urgent, &m);
 	vm_fmt(path, sizeof(path), "%s.txt", base);
 	if (vm_msginfo_write(path, &m) != 0 || store(l, base, &m) == 0) {
-		discard(base);
+		vm_discard(base);
 		set_status(l->c, "FAILED");
 		return r.end == VM_REC_HANGUP ? -1 : 0;
 	}
 	set_status(l->c, "SUCCESS");
 	if (r.end != VM_REC_HANGUP && vm_play(l->c, "vm-msgsaved", NULL) == 0 &&
-	    vm_play(l->c, "vm-goodbye", NULL) == 0) {
+	    (l->direct || vm_play(l->c, "vm-goodbye", NULL) == 0)) {
 		send_mails(l, &m);
 		return 0;
 	}
@@ -258,7 +261,7 @@ static int leave(struct leave *l)
 	int free_at = -1;
 
 	for (int i = 0; i < l->n && free_at < 0; i++)
-		if (!is_full(l->conf, l->users[i]))
+		if (!is_full(l, l->users[i]))
 			free_at = i;
 	if (ly_chan_state(l->c) != LY_STATE_UP)
 		ly_chan_answer(l->c);
@@ -273,7 +276,7 @@ static int leave(struct leave *l)
 	memmove(l->users, l->users + free_at, (size_t)(l->n - free_at) * sizeof(l->users[0]));
 	l->n -= free_at;
 	for (int i = 1; i < l->n; i++)
-		if (is_full(l->conf, l->users[i])) {
+		if (is_full(l, l->users[i])) {
 			ly_notice("%s: VoiceMail: mailbox %s@%s is full", ly_chan_name(l->c),
 				  l->users[i]->box, l->users[i]->context);
 			memmove(l->users + i, l->users + i + 1,
@@ -301,6 +304,7 @@ static int voicemail_exec(struct ly_channel *c, const char *args)
 
 	l.busy = strchr(opts, 'b') != NULL;
 	l.skip_greeting = strchr(opts, 's') != NULL;
+	l.urgent = strchr(opts, 'U') != NULL;
 	if (argv[0] && argv[0][0])
 		find_users(&l, argv[0]);
 	if (!l.conf || l.n == 0) {
@@ -312,6 +316,14 @@ static int voicemail_exec(struct ly_channel *c, const char *args)
 	vm_conf_put(l.conf);
 	free(copy);
 	return res;
+}
+
+int vm_leave_direct(struct ly_channel *c, struct vm_conf *conf, const struct vm_user *u)
+{
+	struct leave l = { .c = c, .conf = conf, .n = 1, .skip_greeting = true, .direct = true };
+
+	l.users[0] = u;
+	return leave(&l);
 }
 
 static struct ly_app voicemail_app = {

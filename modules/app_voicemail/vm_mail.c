@@ -6,7 +6,8 @@
  * audio as audio/x-wav in base64 (RFC 2045 section 6.8, lines of 76).
  * Subject and body come from emailsubject/emailbody, where ${VM_NAME},
  * ${VM_DUR}, ${VM_MSGNUM}, ${VM_MAILBOX}, ${VM_CONTEXT}, ${VM_CALLERID},
- * ${VM_CIDNAME}, ${VM_CIDNUM} and ${VM_DATE} are replaced and \n, \t
+ * ${VM_CIDNAME}, ${VM_CIDNUM}, ${VM_DATE} and ${VM_FLAG} ("Urgent" or
+ * empty, Asterisk's name) are replaced and \n, \t
  * become a line break and a tab, as in Asterisk.  Values from outside
  * (the caller id) never reach a header unencoded: a header with anything
  * but printable ASCII is an RFC 2047 encoded-word, so a line break in a
@@ -74,6 +75,8 @@ static const char *var(const struct vm_mail *m, const char *name, char *num, siz
 		return m->vm_cidnum;
 	if (!strcmp(name, "VM_DATE"))
 		return m->vm_date;
+	if (!strcmp(name, "VM_FLAG"))
+		return m->vm_flag ? m->vm_flag : "";
 	if (!strcmp(name, "VM_MSGNUM")) {
 		vm_fmt(num, len, "%d", m->vm_msgnum);
 		return num;
@@ -168,6 +171,9 @@ void vm_mail_build(const struct vm_mail *m, struct ly_buf *out)
 	ly_buf_puts(out, "\r\nSubject: ");
 	header_text(out, ly_buf_str(&t));
 	ly_buf_printf(out, "\r\nMessage-ID: <%s>\r\nMIME-Version: 1.0\r\n", m->message_id);
+	/* An urgent message is marked the way mail clients show it. */
+	if (m->vm_flag && !strcmp(m->vm_flag, "Urgent"))
+		ly_buf_puts(out, "X-Priority: 1\r\nImportance: high\r\n");
 	ly_buf_reset(&t);
 	vm_mail_expand(m, m->body_tmpl, &t);
 	if (m->audio) {
@@ -180,11 +186,12 @@ void vm_mail_build(const struct vm_mail *m, struct ly_buf *out)
 	crlf_text(out, ly_buf_str(&t));
 	ly_buf_puts(out, "\r\n");
 	if (m->audio) {
-		ly_buf_printf(out, "\r\n--%s\r\nContent-Type: audio/x-wav; name=\"%s\"\r\n"
+		ly_buf_printf(out, "\r\n--%s\r\nContent-Type: %s; name=\"%s\"\r\n"
 				   "Content-Transfer-Encoding: base64\r\n"
 				   "Content-Description: Voicemail sound attachment.\r\n"
 				   "Content-Disposition: attachment; filename=\"%s\"\r\n\r\n",
-			      m->boundary, m->audio_name, m->audio_name);
+			      m->boundary, m->audio_type ? m->audio_type : "audio/x-wav",
+			      m->audio_name, m->audio_name);
 		base64(out, m->audio, m->audio_len, true);
 		ly_buf_printf(out, "\r\n--%s--\r\n", m->boundary);
 	}
@@ -270,6 +277,7 @@ int vm_mail_notify(const struct vm_conf *conf, const struct vm_user *u, const ch
 {
 	char audio[VM_PATH], tmp[VM_PATH], name[32], cidname[VM_TEXT], cidnum[VM_TEXT];
 	char date[64], vdate[64], boundary[64], msgid[128], box[2 * VM_NAME];
+	char abbr[LY_TZ_ABBR_LEN], ext[8], ctype[32];
 	struct vm_mail m = { 0 };
 	struct ly_buf out;
 	time_t t = (time_t)info->origtime;
@@ -278,14 +286,17 @@ int vm_mail_notify(const struct vm_conf *conf, const struct vm_user *u, const ch
 
 	if (vm_box_mkdir(u->context, u->box, "tmp", tmp, sizeof(tmp)) != 0)
 		return EIO;
-	localtime_r(&t, &tm);
+	vm_user_localtime(conf, u, t, &tm, abbr, sizeof(abbr));	/* the box's zone */
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
 	strftime(vdate, sizeof(vdate), "%A, %B %d, %Y at %r", &tm);
 	vm_callerid_split(info->callerid, cidname, sizeof(cidname), cidnum, sizeof(cidnum));
 	vm_fmt(boundary, sizeof(boundary), "----voicemail_%08x%08x", ly_random32(),
 		 ly_random32());
 	vm_fmt(msgid, sizeof(msgid), "Lyre-%s-%s@lyre", info->msg_id, u->box);
-	vm_fmt(name, sizeof(name), "msg%04d.wav", num);
+	/* The attachment is the first format of format= (Asterisk's rule). */
+	vm_fmt(ext, sizeof(ext), "%s", conf->g.formats[0]);
+	vm_fmt(name, sizeof(name), "msg%04d.%s", num, ext);
+	vm_fmt(ctype, sizeof(ctype), "audio/x-%s", ext);
 	vm_fmt(box, sizeof(box), "%s", u->box);
 	m = (struct vm_mail){
 		.from_name = conf->g.fromstring, .from_addr = conf->g.serveremail,
@@ -293,11 +304,11 @@ int vm_mail_notify(const struct vm_conf *conf, const struct vm_user *u, const ch
 		.subject_tmpl = conf->g.emailsubject, .body_tmpl = conf->g.emailbody,
 		.vm_name = u->fullname, .vm_mailbox = box, .vm_context = u->context,
 		.vm_callerid = info->callerid, .vm_cidname = cidname, .vm_cidnum = cidnum,
-		.vm_date = vdate, .vm_dur = info->duration, .vm_msgnum = num + 1,
-		.audio_name = name, .boundary = boundary, .date = date, .message_id = msgid,
+		.vm_date = vdate, .vm_flag = info->flag, .vm_dur = info->duration, .vm_msgnum = num + 1,
+		.audio_name = name, .audio_type = ctype, .boundary = boundary, .date = date, .message_id = msgid,
 	};
 	if (vm_user_attach(conf, u)) {
-		vm_msg_path(folder_dir, num, "wav", audio, sizeof(audio));
+		vm_msg_path(folder_dir, num, ext, audio, sizeof(audio));
 		m.audio = read_all(audio, &m.audio_len);
 		if (!m.audio)
 			ly_warning("voicemail: cannot attach '%s'", audio);

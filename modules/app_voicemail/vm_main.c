@@ -7,7 +7,7 @@
  * "goodbye" and a hangup.  Then "You have N new and M old messages" and
  * the main menu, with Asterisk's keys:
  *   1 the first message of the folder     2 change folder (0-4)
- *   3 the envelope of this message        4 previous   5 repeat   6 next
+ *   3 advanced options (vm_adv.c)         4 previous   5 repeat   6 next
  *   7 delete / undelete this message      8 forward to another mailbox
  *   9 save this message to a folder (0-4) 0 mailbox options
  *   * help                                # goodbye
@@ -19,6 +19,10 @@
  * saved elsewhere move, and INBOX messages that were played move to Old.
  * Message numbers therefore stay put while the user browses.  Counts go
  * to the phones (MWI) after that.
+ *
+ * Urgent messages (VoiceMail's U) are in the Urgent folder: the intro
+ * says "N urgent" first, that folder opens first, and "next" after its
+ * last message goes on to INBOX, as in Asterisk.  Heard, they go to Old.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -36,18 +40,8 @@
 #define NEXT_DIGIT_MS 3000
 #define MENU_TRIES 3
 
-struct session {
-	struct ly_channel *c;
-	struct vm_conf *conf;
-	struct vm_user user;	/* a copy: a PIN change reloads the conf */
-	char boxdir[VM_PATH], dir[VM_PATH];
-	int folder, count, cur;
-	unsigned char deleted[VM_MAX_MSG], heard[VM_MAX_MSG];
-	signed char moveto[VM_MAX_MSG];
-};
-
 /* Digits until # (not kept), a pause or `len`-1 digits: 0, or -1 on hangup. */
-static int read_digits(struct ly_channel *c, const char *prompt, char *buf, size_t len)
+int vm_read_digits(struct ly_channel *c, const char *prompt, char *buf, size_t len)
 {
 	size_t n = 0;
 	int d = prompt ? vm_play(c, prompt, ANY) : 0;
@@ -69,8 +63,8 @@ static int read_digits(struct ly_channel *c, const char *prompt, char *buf, size
 
 /* ---- Login ---- */
 
-static bool check_login(struct session *s, const char *box, const char *ctx, const char *pin,
-			bool skip_pin)
+static bool check_login(struct vm_session *s, const char *box, const char *ctx,
+			const char *pin, bool skip_pin)
 {
 	const struct vm_user *u = vm_conf_find(s->conf, box, ctx);
 
@@ -81,7 +75,7 @@ static bool check_login(struct session *s, const char *box, const char *ctx, con
 }
 
 /* 0 logged in, -1 hangup or too many tries (the caller is told). */
-static int login(struct session *s, const char *given, const char *ctx, bool skip_pin,
+static int login(struct vm_session *s, const char *given, const char *ctx, bool skip_pin,
 		 bool prefix)
 {
 	char box[VM_NAME], typed[VM_NAME], pin[VM_NAME];
@@ -90,15 +84,15 @@ static int login(struct session *s, const char *given, const char *ctx, bool ski
 	for (int tries = 0; tries < s->conf->g.maxlogins; tries++) {
 		vm_fmt(box, sizeof(box), "%s", given);
 		if (ask_box) {
-			if (read_digits(s->c, tries ? "vm-incorrect-mailbox" : "vm-login", typed,
-					sizeof(typed)) < 0)
+			if (vm_read_digits(s->c, tries ? "vm-incorrect-mailbox" : "vm-login", typed,
+					   sizeof(typed)) < 0)
 				return -1;
 			vm_fmt(box, sizeof(box), "%s%s", prefix ? given : "", typed);
 		} else if (tries && vm_play(s->c, "vm-incorrect", NULL) < 0) {
 			return -1;
 		}
 		pin[0] = '\0';
-		if (!skip_pin && read_digits(s->c, "vm-password", pin, sizeof(pin)) < 0)
+		if (!skip_pin && vm_read_digits(s->c, "vm-password", pin, sizeof(pin)) < 0)
 			return -1;
 		if (check_login(s, box, ctx, pin, skip_pin)) {
 			ly_verbose(2, "%s: VoiceMailMain: %s@%s logged in", ly_chan_name(s->c), box,
@@ -117,7 +111,7 @@ static int login(struct session *s, const char *given, const char *ctx, bool ski
 
 /* ---- Folders ---- */
 
-static void open_folder(struct session *s, int folder)
+static void open_folder(struct vm_session *s, int folder)
 {
 	int fd;
 
@@ -138,14 +132,15 @@ static void open_folder(struct session *s, int folder)
 }
 
 /* Apply the marks: delete, move, and played INBOX messages to Old. */
-static void close_folder(struct session *s)
+static void close_folder(struct vm_session *s)
 {
 	int maxmsg = vm_user_maxmsg(s->conf, &s->user), fd, changed = 0;
 
 	if (vm_lock(s->boxdir, &fd) != 0)
 		return;
 	for (int i = 0; i < s->count; i++) {
-		int to = s->moveto[i] >= 0 ? s->moveto[i] : s->folder == 0 && s->heard[i] ? 1 : -1;
+		bool is_new = s->folder == 0 || s->folder == VM_URGENT;
+		int to = s->moveto[i] >= 0 ? s->moveto[i] : is_new && s->heard[i] ? 1 : -1;
 
 		if (s->deleted[i]) {
 			vm_remove_msg(s->dir, i);
@@ -173,7 +168,7 @@ static void close_folder(struct session *s)
 }
 
 /* "N new messages", "one old message", "no messages". */
-static int say_count(struct session *s, int n, const char *folder)
+static int say_count(struct vm_session *s, int n, const char *folder)
 {
 	char prompt[32];
 	int d = n ? vm_say_number(s->c, n, ANY) : vm_play(s->c, "vm-no", ANY);
@@ -186,11 +181,22 @@ static int say_count(struct session *s, int n, const char *folder)
 	return d;
 }
 
-static int intro(struct session *s, int new_msgs, int old_msgs)
+/* "You have 1 urgent and 2 new and 3 old messages" (new_msgs counts
+ * INBOX only here). */
+static int intro(struct vm_session *s, int urgent, int new_msgs, int old_msgs)
 {
 	int d = vm_play(s->c, "vm-youhave", ANY);
 
-	if (d == 0 && (new_msgs || !old_msgs))
+	if (d == 0 && urgent) {
+		d = vm_say_number(s->c, urgent, ANY);
+		if (d == 0)
+			d = vm_play(s->c, "vm-Urgent", ANY);
+		if (d == 0 && (new_msgs || old_msgs))
+			d = vm_play(s->c, "vm-and", ANY);
+		else if (d == 0)
+			d = vm_play(s->c, urgent == 1 ? "vm-message" : "vm-messages", ANY);
+	}
+	if (d == 0 && (new_msgs || (!old_msgs && !urgent)))
 		d = say_count(s, new_msgs, "INBOX");
 	if (d == 0 && new_msgs && old_msgs)
 		d = vm_play(s->c, "vm-and", ANY);
@@ -201,17 +207,18 @@ static int intro(struct session *s, int new_msgs, int old_msgs)
 
 /* ---- One message ---- */
 
-static int envelope(struct session *s, const struct vm_msginfo *m)
+/* The date as the box's zone sees it (vm_tz.c), in its zone's words. */
+int vm_envelope(struct vm_session *s, const struct vm_msginfo *m)
 {
 	const struct vm_zone *z = vm_conf_zone(s->conf, s->user.tz);
 	time_t t = (time_t)m->origtime, now = time(NULL);
 	struct tm tm, tnow;
 	struct say_list l = { 0 };
-	char name[VM_TEXT], num[VM_TEXT];
+	char name[VM_TEXT], num[VM_TEXT], abbr[LY_TZ_ABBR_LEN], abbr2[LY_TZ_ABBR_LEN];
 	int d = 0;
 
-	localtime_r(&t, &tm);
-	localtime_r(&now, &tnow);
+	vm_user_localtime(s->conf, &s->user, t, &tm, abbr, sizeof(abbr));
+	vm_user_localtime(s->conf, &s->user, now, &tnow, abbr2, sizeof(abbr2));
 	say_time_en(&l, &tm, &tnow, z ? z->format : "'vm-received' q 'digits/at' IMp");
 	for (size_t i = 0; i < l.n && !d; i++)
 		d = vm_play(s->c, l.name[i], ANY);
@@ -225,7 +232,7 @@ static int envelope(struct session *s, const struct vm_msginfo *m)
 }
 
 /* "First message" / "Message 3" / "Last message", envelope, audio. */
-static int play_msg(struct session *s)
+static int play_msg(struct vm_session *s)
 {
 	char txt[VM_PATH], audio[VM_PATH];
 	struct vm_msginfo m;
@@ -244,7 +251,7 @@ static int play_msg(struct session *s)
 	vm_msg_path(s->dir, s->cur, "txt", txt, sizeof(txt));
 	vm_msginfo_read(txt, &m);
 	if (d == 0 && (s->user.envelope >= 0 ? s->user.envelope : s->conf->g.envelope))
-		d = envelope(s, &m);
+		d = vm_envelope(s, &m);
 	if (d)
 		return d;
 	s->heard[s->cur] = 1;
@@ -256,7 +263,7 @@ static int play_msg(struct session *s)
 	return vm_play_path(s->c, audio, ANY);
 }
 
-static int pick_folder(struct session *s, const char *prompt)
+static int pick_folder(struct vm_session *s, const char *prompt)
 {
 	int d = vm_play(s->c, prompt, ANY);
 
@@ -264,16 +271,16 @@ static int pick_folder(struct session *s, const char *prompt)
 		d = ly_pbx_wait_digit(s->c, FIRST_DIGIT_MS);
 	if (d < 0)
 		return -2;
-	return d >= '0' && d < '0' + VM_N_FOLDERS ? d - '0' : -1;
+	return d >= '0' && d < '0' + VM_N_USER_FOLDERS ? d - '0' : -1;
 }
 
-static int forward(struct session *s)
+static int forward(struct vm_session *s)
 {
 	char box[VM_NAME], dir[VM_PATH];
 	const struct vm_user *to;
 	int n, err;
 
-	if (read_digits(s->c, "vm-extension", box, sizeof(box)) < 0)
+	if (vm_read_digits(s->c, "vm-extension", box, sizeof(box)) < 0)
 		return -1;
 	to = vm_conf_find(s->conf, box, s->user.context);
 	if (!to)
@@ -294,12 +301,12 @@ static int forward(struct session *s)
 
 /* ---- Mailbox options ---- */
 
-static int change_pin(struct session *s)
+static int change_pin(struct vm_session *s)
 {
 	char a[VM_NAME], b[VM_NAME];
 
-	if (read_digits(s->c, "vm-newpassword", a, sizeof(a)) < 0 ||
-	    read_digits(s->c, "vm-reenterpassword", b, sizeof(b)) < 0)
+	if (vm_read_digits(s->c, "vm-newpassword", a, sizeof(a)) < 0 ||
+	    vm_read_digits(s->c, "vm-reenterpassword", b, sizeof(b)) < 0)
 		return -1;
 	if (strcmp(a, b) != 0)
 		return vm_play(s->c, "vm-mismatch", NULL) < 0 ? -1 : 0;
@@ -311,7 +318,7 @@ static int change_pin(struct session *s)
 	return vm_play(s->c, "vm-passchanged", NULL) < 0 ? -1 : 0;
 }
 
-static int temp_greeting(struct session *s)
+static int temp_greeting(struct vm_session *s)
 {
 	char path[VM_PATH];
 	int d;
@@ -330,7 +337,7 @@ static int temp_greeting(struct session *s)
 	return d < 0 ? -1 : 0;
 }
 
-static int options_menu(struct session *s)
+static int options_menu(struct vm_session *s)
 {
 	static const char *const which[] = { "unavail", "busy", "greet" };
 
@@ -356,19 +363,30 @@ static int options_menu(struct session *s)
 
 /* ---- The menu ---- */
 
-static int no_more(struct session *s)
+static int no_more(struct vm_session *s)
 {
 	return vm_play(s->c, "vm-nomore", ANY);
 }
 
+/* After the last urgent message, INBOX's messages (Asterisk's order). */
+static int urgent_done(struct vm_session *s)
+{
+	close_folder(s);
+	open_folder(s, 0);
+	if (!s->count)
+		return no_more(s);
+	s->cur = 0;
+	return play_msg(s);
+}
+
 /* Keys about the current message; returns the next key (0: none), -1. */
-static int message_key(struct session *s, int key)
+static int message_key(struct vm_session *s, int key)
 {
 	int to;
 
 	switch (key) {
 	case '3':
-		return s->cur >= 0 ? play_msg(s) : no_more(s);
+		return s->cur >= 0 ? vm_advanced(s) : no_more(s);
 	case '4':
 		if (s->cur <= 0)
 			return no_more(s);
@@ -377,6 +395,8 @@ static int message_key(struct session *s, int key)
 	case '5':
 		return s->cur >= 0 ? play_msg(s) : no_more(s);
 	case '6':
+		if (s->cur + 1 >= s->count && s->folder == VM_URGENT)
+			return urgent_done(s);
 		if (s->cur + 1 >= s->count)
 			return no_more(s);
 		s->cur++;
@@ -410,7 +430,7 @@ static int message_key(struct session *s, int key)
 	return 0;
 }
 
-static int menu_prompt(struct session *s)
+static int menu_prompt(struct vm_session *s)
 {
 	char p[32];
 	int d;
@@ -426,7 +446,7 @@ static int menu_prompt(struct session *s)
 	return d ? d : vm_play(s->c, "vm-opts", ANY);
 }
 
-static int run_menu(struct session *s, int key)
+static int run_menu(struct vm_session *s, int key)
 {
 	int idle = 0;
 
@@ -478,6 +498,8 @@ static int run_menu(struct session *s, int key)
 		}
 		if (key < 0)
 			return -1;
+		if (s->left)
+			return 0;	/* 3, 2: the channel goes on in the callback context */
 		/* after a message: a moment for a key before the menu again */
 		if (key == 0 && s->cur >= 0)
 			key = ly_pbx_wait_digit(s->c, NEXT_DIGIT_MS);
@@ -488,9 +510,9 @@ out:
 	return vm_play(s->c, "vm-goodbye", NULL) < 0 ? -1 : 0;
 }
 
-static int session(struct session *s)
+static int session(struct vm_session *s)
 {
-	int new_msgs, old_msgs, key, res, fd;
+	int new_msgs, old_msgs, urgent, key, res, fd;
 
 	vm_box_mkdir(s->user.context, s->user.box, NULL, s->boxdir, sizeof(s->boxdir));
 	if (vm_lock(s->boxdir, &fd) == 0) {
@@ -502,9 +524,10 @@ static int session(struct session *s)
 		}
 		vm_unlock(fd);
 	}
-	vm_box_counts(s->user.context, s->user.box, &new_msgs, &old_msgs);
-	open_folder(s, new_msgs || !old_msgs ? 0 : 1);
-	key = intro(s, new_msgs, old_msgs);
+	vm_box_counts3(s->user.context, s->user.box, &new_msgs, &old_msgs, &urgent);
+	new_msgs -= urgent;
+	open_folder(s, urgent ? VM_URGENT : new_msgs || !old_msgs ? 0 : 1);
+	key = intro(s, urgent, new_msgs, old_msgs);
 	res = key < 0 ? -1 : run_menu(s, key);
 	close_folder(s);	/* also after a hangup: what was heard moves to Old */
 	return res;
@@ -516,7 +539,7 @@ static int voicemailmain_exec(struct ly_channel *c, const char *args)
 	char box[VM_NAME] = "", ctx[VM_NAME] = "default";
 	int n = ly_app_split_args(copy, argv, 2), res = 0;
 	const char *opts = n > 1 ? argv[1] : "";
-	struct session *s = ly_calloc(1, sizeof(*s));
+	struct vm_session *s = ly_calloc(1, sizeof(*s));
 
 	s->c = c;
 	s->conf = vm_conf_get();

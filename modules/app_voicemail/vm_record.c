@@ -25,11 +25,19 @@
 #define POLL_MS 100
 #define ANY_KEY "0123456789*#ABCD"
 
+/* One file being written, and the way from linear audio to its format. */
+struct out {
+	struct ly_file_writer *w;
+	struct ly_trans_path *from_lin;	/* NULL: the file is linear */
+	char ext[8];
+};
+
 struct rec {
 	struct ly_channel *c;
-	struct ly_file_writer *w;
+	struct out outs[VM_MAX_FORMATS];
+	int n_outs;
 	const struct ly_format *src, *lin;
-	struct ly_trans_path *to_lin, *to_file;
+	struct ly_trans_path *to_lin;
 	struct ly_silence sil;
 };
 
@@ -42,29 +50,44 @@ double vm_threshold_dbfs(int amplitude)
 	return 20 * log10(rms / 32768.0);
 }
 
-static int paths_for(struct rec *r, const struct ly_format *src)
+/* The channel's audio to linear (the silence detector's and every file's
+ * starting point); rebuilt when the channel's format changes. */
+static int lin_path_for(struct rec *r, const struct ly_format *src)
 {
-	const struct ly_format *file = ly_file_writer_format(r->w);
-
 	if (src == r->src)
 		return 0;
 	ly_trans_path_free(r->to_lin);
-	ly_trans_path_free(r->to_file);
-	r->to_lin = r->to_file = NULL;
+	r->to_lin = NULL;
 	r->src = src;
-	if ((src != r->lin && !(r->to_lin = ly_trans_path_new(src, r->lin))) ||
-	    (r->lin != file && !(r->to_file = ly_trans_path_new(r->lin, file)))) {
+	if (src != r->lin && !(r->to_lin = ly_trans_path_new(src, r->lin))) {
 		ly_warning("%s: voicemail: no translation from %s to %s", ly_chan_name(r->c),
-			   src->name, file->name);
+			   src->name, r->lin->name);
 		return ENOSYS;
 	}
 	return 0;
 }
 
+static int write_all(struct rec *r, const struct ly_frame *lin)
+{
+	int err = 0;
+
+	for (int i = 0; i < r->n_outs && !err; i++) {
+		struct out *o = &r->outs[i];
+		struct ly_frame *f = o->from_lin ? ly_trans_path_run(o->from_lin, lin) : NULL;
+
+		if (!o->from_lin)
+			err = ly_file_writer_write(o->w, lin);
+		else if (f)
+			err = ly_file_writer_write(o->w, f);
+		ly_frame_free(f);
+	}
+	return err;
+}
+
 static int voice(struct rec *r, const struct ly_frame *f, unsigned *silent_ms)
 {
-	struct ly_frame *lin, *out;
-	int err = paths_for(r, f->format);
+	struct ly_frame *lin;
+	int err = lin_path_for(r, f->format);
 
 	if (err)
 		return err;
@@ -72,11 +95,7 @@ static int voice(struct rec *r, const struct ly_frame *f, unsigned *silent_ms)
 	if (!lin)
 		return 0;
 	*silent_ms = ly_silence_feed(&r->sil, (const int16_t *)lin->data, lin->datalen / 2);
-	out = r->to_file ? ly_trans_path_run(r->to_file, lin) : lin;
-	if (out)
-		err = ly_file_writer_write(r->w, out);
-	if (out != lin)
-		ly_frame_free(out);
+	err = write_all(r, lin);
 	ly_frame_free(lin);
 	return err;
 }
@@ -112,46 +131,104 @@ static void record_loop(struct rec *r, struct vm_rec *o)
 	}
 }
 
-static const struct ly_format *wav_format(struct ly_channel *c)
+static const struct ly_format *lin_format(struct ly_channel *c)
 {
 	const struct ly_format *n = ly_chan_native_format(c);
 
 	return ly_format_find(n && n->rate >= 16000 ? "slin16" : "slin");
 }
 
-int vm_record(struct ly_channel *c, const char *path, struct vm_rec *o)
+/* Open base.ext; a format that cannot be written is skipped (logged). */
+static void open_out(struct rec *r, const char *base, const char *ext)
 {
-	struct rec r = { .c = c };
-	int err = ly_file_writer_open(path, wav_format(c), false, &r.w);
+	struct out *o = &r->outs[r->n_outs];
+	const struct ly_format *file;
+	char path[VM_PATH];
+	int err;
+
+	vm_fmt(path, sizeof(path), "%s.%s", base, ext);
+	err = ly_file_writer_open(path, r->lin, false, &o->w);
+	if (err) {
+		ly_warning("%s: voicemail: cannot write '%s' (format %s): %s; skipped",
+			   ly_chan_name(r->c), path, ext, strerror(err));
+		return;
+	}
+	file = ly_file_writer_format(o->w);
+	o->from_lin = NULL;
+	if (file != r->lin && !(o->from_lin = ly_trans_path_new(r->lin, file))) {
+		ly_warning("%s: voicemail: no translation from %s to %s: '%s' skipped",
+			   ly_chan_name(r->c), r->lin->name, file->name, path);
+		ly_file_writer_close(o->w, false);
+		return;
+	}
+	vm_fmt(o->ext, sizeof(o->ext), "%s", ext);
+	r->n_outs++;
+}
+
+static int close_outs(struct rec *r, struct vm_rec *o)
+{
+	int err = 0;
+
+	for (int i = 0; i < r->n_outs; i++) {
+		struct out *x = &r->outs[i];
+		int e;
+
+		if (o->end == VM_REC_SILENCE && r->sil.silent_ms > KEEP_TAIL_MS)
+			ly_file_writer_trim(x->w, r->sil.silent_ms - KEEP_TAIL_MS);
+		if (i == 0)
+			o->ms = ly_file_writer_ms(x->w);
+		e = ly_file_writer_close(x->w, o->end != VM_REC_ERROR);
+		if (e && !err)
+			err = e;
+		ly_trans_path_free(x->from_lin);
+	}
+	return err;
+}
+
+int vm_record_formats(struct ly_channel *c, const char *base, char (*exts)[8], int n,
+		      struct vm_rec *o)
+{
+	struct rec r = { .c = c, .lin = lin_format(c) };
+	int err;
 
 	o->end = VM_REC_ERROR;
 	o->digit = 0;
 	o->ms = 0;
-	if (err) {
-		ly_warning("%s: voicemail: cannot write '%s': %s", ly_chan_name(c), path,
-			   strerror(err));
-		return err;
+	for (int i = 0; i < n && r.n_outs < VM_MAX_FORMATS; i++)
+		open_out(&r, base, exts[i]);
+	if (r.n_outs == 0) {
+		ly_warning("%s: voicemail: no format of '%s' could be written", ly_chan_name(c),
+			   base);
+		return EIO;
 	}
-	r.lin = ly_format_find(ly_file_writer_format(r.w)->rate >= 16000 ? "slin16" : "slin");
 	ly_silence_init(&r.sil, r.lin->rate, o->on_dbfs ? o->on_dbfs : LY_SILENCE_ON_DBFS,
 			o->off_dbfs ? o->off_dbfs : LY_SILENCE_OFF_DBFS);
 	if (o->beep)
 		vm_play(c, "beep", NULL);
-	ly_verbose(3, "%s: voicemail: recording to '%s'", ly_chan_name(c), path);
+	ly_verbose(3, "%s: voicemail: recording to '%s.%s'%s", ly_chan_name(c), base,
+		   r.outs[0].ext, r.n_outs > 1 ? " (and other formats)" : "");
 	if (ly_chan_check_hangup(c))
 		o->end = VM_REC_HANGUP;
 	else
 		record_loop(&r, o);
-	if (o->end == VM_REC_SILENCE && r.sil.silent_ms > KEEP_TAIL_MS)
-		ly_file_writer_trim(r.w, r.sil.silent_ms - KEEP_TAIL_MS);
-	o->ms = ly_file_writer_ms(r.w);
-	err = ly_file_writer_close(r.w, o->end != VM_REC_ERROR);
+	err = close_outs(&r, o);
 	ly_trans_path_free(r.to_lin);
-	ly_trans_path_free(r.to_file);
 	if (err)
 		o->end = VM_REC_ERROR;
 	ly_verbose(3, "%s: voicemail: recorded %u ms (end %d)", ly_chan_name(c), o->ms, o->end);
 	return o->end == VM_REC_ERROR ? (err ? err : EIO) : 0;
+}
+
+int vm_record(struct ly_channel *c, const char *path, struct vm_rec *o)
+{
+	char base[VM_PATH], ext[1][8] = { "wav" };
+	const char *dot = strrchr(path, '.');
+
+	if (!dot || strlen(dot + 1) >= sizeof(ext[0]))
+		return EINVAL;
+	vm_fmt(base, sizeof(base), "%.*s", (int)(dot - path), path);
+	vm_fmt(ext[0], sizeof(ext[0]), "%s", dot + 1);
+	return vm_record_formats(c, base, ext, 1, o);
 }
 
 /* ---- Prompts ---- */

@@ -34,11 +34,13 @@
 
 #include "vm_int.h"
 
-const char *const vm_folders[VM_N_FOLDERS] = { "INBOX", "Old", "Work", "Family", "Friends" };
+const char *const vm_folders[VM_N_FOLDERS] = { "INBOX", "Old",	  "Work",
+						"Family", "Friends", "Urgent" };
 
-/* The audio formats a message may have, most wanted first. */
-static const char *const audio_exts[] = { "wav", "WAV", "gsm", "ulaw", "alaw", "sln", "sln16",
-					  "g722" };
+/* The audio formats a message may have (format= writes some of them;
+ * other tools may have stored the rest), the one played first first. */
+static const char *const audio_exts[] = { "wav", "sln16", "g722", "ulaw", "alaw", "sln", "WAV",
+					  "gsm" };
 
 int vm_folder_index(const char *name)
 {
@@ -332,7 +334,7 @@ static int folder_dir(const char *boxdir, const char *folder, char *out, size_t 
 
 	if (n < 0 || (size_t)n >= len)
 		return ENAMETOOLONG;
-	return mkdir(out, 0750) < 0 && errno != EEXIST ? errno : 0;
+	return mkdir_p(out);	/* the box itself may be new (a first forward) */
 }
 
 int vm_deliver(const char *boxdir, const char *folder, const char *tmpbase, int maxmsg,
@@ -414,14 +416,8 @@ int vm_copy_msg(const char *src_folder_dir, int num, const char *dst_boxdir, con
 		c.err = copy_file(from, to);
 	if (!c.err)
 		c.err = vm_deliver(dst_boxdir, folder, base, maxmsg, newnum);
-	if (c.err) {	/* leave no copy behind */
-		for (size_t i = 0; i < LY_ARRAY_LEN(audio_exts); i++) {
-			vm_fmt(to, sizeof(to), "%s.%s", base, audio_exts[i]);
-			unlink(to);
-		}
-		vm_fmt(to, sizeof(to), "%s.txt", base);
-		unlink(to);
-	}
+	if (c.err)	/* leave no copy behind */
+		vm_discard(base);
 	return c.err;
 }
 
@@ -443,10 +439,26 @@ int vm_move_msg(const char *boxdir, const char *from, int num, const char *to, i
 
 int vm_msg_audio(const char *folder_dir, int num, char *out, size_t len)
 {
+	/* Lyre plays what lyre/file.h reads (not WAV (GSM) or gsm): the
+	 * first of those that this message has. */
 	for (size_t i = 0; i < LY_ARRAY_LEN(audio_exts); i++) {
+		if (strcmp(audio_exts[i], "wav") && !ly_file_ext_format(audio_exts[i]))
+			continue;
 		vm_msg_path(folder_dir, num, audio_exts[i], out, len);
 		if (access(out, R_OK) == 0)
 			return 0;
 	}
 	return ENOENT;
+}
+
+void vm_discard(const char *base)
+{
+	char p[VM_PATH];
+
+	for (size_t i = 0; i < LY_ARRAY_LEN(audio_exts); i++) {
+		vm_fmt(p, sizeof(p), "%s.%s", base, audio_exts[i]);
+		unlink(p);
+	}
+	vm_fmt(p, sizeof(p), "%s.txt", base);
+	unlink(p);
 }

@@ -65,6 +65,10 @@ static void option(struct vm_user *u, const char *opt, size_t n)
 		u->attach = yes_no(value);
 	else if (!strcasecmp(name, "tz"))
 		copy_field(value, strlen(value), u->tz, sizeof(u->tz));
+	else if (!strcasecmp(name, "sendvoicemail"))
+		u->sendvoicemail = yes_no(value);
+	else if (!strcasecmp(name, "callback"))
+		copy_field(value, strlen(value), u->callback, sizeof(u->callback));
 	else if (!strcasecmp(name, "maxmsg"))
 		u->maxmsg = number(value, VM_MAX_MSG);
 	else if (!strcasecmp(name, "maxsecs") || !strcasecmp(name, "maxmessage"))
@@ -111,7 +115,7 @@ int vm_user_parse(const char *context, const char *box, const char *value,
 	int n = 0;
 
 	memset(u, 0, sizeof(*u));
-	u->attach = u->saycid = u->envelope = -1;
+	u->attach = u->saycid = u->envelope = u->sendvoicemail = -1;
 	copy_field(context, strlen(context), u->context, sizeof(u->context));
 	copy_field(box, strlen(box), u->box, sizeof(u->box));
 	if (!u->box[0] || strpbrk(u->box, "/@&,|") || strstr(u->box, "..") || u->box[0] == '.') {

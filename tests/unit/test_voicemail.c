@@ -1,7 +1,8 @@
 /* tests/unit/test_voicemail.c - app_voicemail without channels: the mailbox
  * line parser, voicemail.conf, the spool's numbering (deliver, resequence
  * after a crash, move, copy, full folders), the .txt, the MIME mail and
- * the PIN written back into voicemail.conf. */
+ * the PIN written back into voicemail.conf; messages in several formats,
+ * a box's time zone, the Urgent folder's counts and pollmailboxes. */
 #include "config.h"
 
 #include <dirent.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "lyre/lyre.h"
+#include "lyre/mwi.h"
 #include "settings.h"
 #include "../../modules/app_voicemail/vm_int.h"
 #include "tap.h"
@@ -135,8 +137,9 @@ static void test_conf(void)
 	struct ly_cfg_error err;
 	struct vm_conf *c = NULL;
 	char msg[600];
-	const char *text = "[general]\nmaxmsg=7\nmaxsilence=3\nattach=yes\nformat=wav49|wav\n"
-			   "emailsubject=Hi ${VM_NAME}\n"
+	const char *text = "[general]\nmaxmsg=7\nmaxsilence=3\nattach=yes\n"
+			   "format=wav49|wav|ulaw|gsm|alaw|sln16|wav\n"
+			   "emailsubject=Hi ${VM_NAME}\ncallback=cb\n"
 			   "[zonemessages]\ncentral=America/Chicago|'vm-received' IMp\n"
 			   "[office]\n100 => 1234,Alice,a@x\n101 => 5,Bob,,,attach=no|tz=central\n"
 			   "[other]\n100 => 9\n";
@@ -146,7 +149,13 @@ static void test_conf(void)
 	CHECK_INT(c->g.maxmsg, 7);
 	CHECK_INT(c->g.maxsilence_ms, 3000);
 	CHECK(c->g.attach);
-	CHECK_STR(c->g.format, "wav");
+	/* every format Lyre writes, in order, once; wav49 and gsm skipped */
+	CHECK_INT(c->g.n_formats, 4);
+	CHECK_STR(c->g.formats[0], "wav");
+	CHECK_STR(c->g.formats[1], "ulaw");
+	CHECK_STR(c->g.formats[2], "alaw");
+	CHECK_STR(c->g.formats[3], "sln16");
+	CHECK_STR(vm_user_callback(c, vm_conf_find(c, "100", "office")), "cb");
 	CHECK_STR(c->g.emailsubject, "Hi ${VM_NAME}");
 	CHECK_INT(c->g.maxlogins, 3);	/* the default */
 	CHECK_INT(c->n_users, 3);
@@ -159,7 +168,16 @@ static void test_conf(void)
 	CHECK(vm_user_attach(c, vm_conf_find(c, "100", "office")));
 	CHECK(!vm_user_attach(c, vm_conf_find(c, "101", "office")));
 	CHECK_INT(vm_user_maxmsg(c, vm_conf_find(c, "101", "office")), 7);
-	CHECK_INT(vm_conf_find(c, "101", "office")->line, 11);
+	CHECK_INT(vm_conf_find(c, "101", "office")->line, 12);
+	vm_conf_put(c);
+	ly_config_free(cfg);
+
+	/* nothing Lyre can write: wav */
+	text = "[general]\nformat=wav49|gsm\n";
+	CHECK_INT(ly_config_parse_buffer(NULL, "vm", text, strlen(text), &cfg, &err), 0);
+	CHECK_INT(vm_conf_build(cfg, &c, msg, sizeof(msg)), 0);
+	CHECK_INT(c->g.n_formats, 1);
+	CHECK_STR(c->g.formats[0], "wav");
 	vm_conf_put(c);
 	ly_config_free(cfg);
 
@@ -299,6 +317,133 @@ static void test_move_copy(void)
 	CHECK_INT(vm_msg_audio(inbox, 5, audio, sizeof(audio)), ENOENT);
 }
 
+/* A message stored in several formats moves, copies and goes as one. */
+static void test_formats(void)
+{
+	char box[512], inbox[600], work[600], other[600], p[800], audio[800];
+	int n = -1;
+
+	snprintf(box, sizeof(box), "%s/fmt", root);
+	snprintf(inbox, sizeof(inbox), "%s/INBOX", box);
+	snprintf(work, sizeof(work), "%s/Work", box);
+	snprintf(other, sizeof(other), "%s/fmt2", root);
+	mkdir(box, 0750);
+	mkdir(inbox, 0750);
+	mkdir(other, 0750);
+	make_msg(inbox, 0, "m0");
+	make_msg(inbox, 1, "m1");
+	snprintf(p, sizeof(p), "%s/msg0001.ulaw", inbox);
+	put(p, "u1");
+	snprintf(p, sizeof(p), "%s/msg0001.gsm", inbox);
+	put(p, "g1");
+	CHECK_INT(vm_copy_msg(inbox, 1, other, "INBOX", 10, &n), 0);
+	snprintf(p, sizeof(p), "%s/INBOX", other);
+	CHECK_INT(files_in(p), 4);	/* wav, ulaw, gsm, txt */
+	CHECK_INT(vm_move_msg(box, "INBOX", 1, "Work", 10), 0);
+	CHECK(exists(work, "msg0000.wav") && exists(work, "msg0000.ulaw") &&
+	      exists(work, "msg0000.gsm") && exists(work, "msg0000.txt"));
+	CHECK_INT(files_in(inbox), 2);
+	/* playback: a format Lyre reads (not gsm) */
+	snprintf(p, sizeof(p), "%s/msg0000.wav", work);
+	unlink(p);
+	CHECK_INT(vm_msg_audio(work, 0, audio, sizeof(audio)), 0);
+	CHECK(strstr(audio, "msg0000.ulaw") != NULL);
+	snprintf(p, sizeof(p), "%s/msg0000.ulaw", work);
+	unlink(p);
+	CHECK_INT(vm_msg_audio(work, 0, audio, sizeof(audio)), ENOENT);
+	vm_remove_msg(work, 0);
+	CHECK_INT(files_in(work), 0);
+	/* a recording not kept: every format goes */
+	snprintf(p, sizeof(p), "%s/rec.wav", root);
+	put(p, "x");
+	snprintf(p, sizeof(p), "%s/rec.alaw", root);
+	put(p, "x");
+	snprintf(p, sizeof(p), "%s/rec", root);
+	vm_discard(p);
+	CHECK(!exists(root, "rec.wav") && !exists(root, "rec.alaw"));
+}
+
+/* ---- time zones ---- */
+
+static void test_tz(void)
+{
+	struct ly_config *cfg = NULL;
+	struct ly_cfg_error err;
+	struct vm_conf *c = NULL;
+	struct tm tm, local;
+	char msg[600], abbr[LY_TZ_ABBR_LEN], date[64];
+	const char *text = "[zonemessages]\ncentral=America/Chicago|'vm-received' IMp\n"
+			   "european=Europe/Berlin|'vm-received' HM\nmars=Mars/Olympus|IMp\n"
+			   "[o]\n1 => 1,,,,tz=central\n2 => 1,,,,tz=european\n3 => 1\n"
+			   "4 => 1,,,,tz=mars\n";
+	time_t winter = 1700000000;	/* Tue 2023-11-14 22:13:20 UTC */
+	time_t summer = 1690000000;	/* Sat 2023-07-22 04:26:40 UTC */
+
+	CHECK_INT(ly_config_parse_buffer(NULL, "vm", text, strlen(text), &cfg, &err), 0);
+	CHECK_INT(vm_conf_build(cfg, &c, msg, sizeof(msg)), 0);
+	vm_user_localtime(c, vm_conf_find(c, "1", "o"), winter, &tm, abbr, sizeof(abbr));
+	strftime(date, sizeof(date), "%Y-%m-%d %H:%M %Z %z", &tm);
+	CHECK_STR(date, "2023-11-14 16:13 CST -0600");
+	vm_user_localtime(c, vm_conf_find(c, "1", "o"), summer, &tm, abbr, sizeof(abbr));
+	strftime(date, sizeof(date), "%Y-%m-%d %H:%M %a %Z", &tm);
+	CHECK_STR(date, "2023-07-21 23:26 Fri CDT");	/* the day before, in Chicago */
+	vm_user_localtime(c, vm_conf_find(c, "2", "o"), winter, &tm, abbr, sizeof(abbr));
+	strftime(date, sizeof(date), "%Y-%m-%d %H:%M %Z", &tm);
+	CHECK_STR(date, "2023-11-14 23:13 CET");
+	vm_user_localtime(c, vm_conf_find(c, "2", "o"), summer, &tm, abbr, sizeof(abbr));
+	strftime(date, sizeof(date), "%H:%M %Z", &tm);
+	CHECK_STR(date, "06:26 CEST");
+	/* no zone, or one the tz database lacks: the daemon's local time */
+	localtime_r(&winter, &local);
+	vm_user_localtime(c, vm_conf_find(c, "3", "o"), winter, &tm, abbr, sizeof(abbr));
+	CHECK_INT(tm.tm_hour, local.tm_hour);
+	CHECK_INT(tm.tm_mday, local.tm_mday);
+	vm_user_localtime(c, vm_conf_find(c, "4", "o"), winter, &tm, abbr, sizeof(abbr));
+	CHECK_INT(tm.tm_hour, local.tm_hour);
+	vm_conf_put(c);
+	ly_config_free(cfg);
+}
+
+/* ---- Urgent and pollmailboxes ---- */
+
+static void test_urgent_poll(void)
+{
+	char conf[512], dir[800], src[800];
+	struct ly_mwi_state st;
+	struct vm_conf *c;
+	int n, o, u;
+
+	snprintf(conf, sizeof(conf), "%s/voicemail.conf", root);
+	put(conf, "[general]\npollmailboxes=yes\npollfreq=5\n[poll]\n7 => 1\n");
+	CHECK_INT(vm_conf_reload(), 0);
+	c = vm_conf_get();
+	CHECK(c && c->g.pollmailboxes && c->g.pollfreq == 5);
+	vm_conf_put(c);
+	CHECK_INT(vm_poll_once(), 1);	/* never published: now 0/0 */
+	CHECK(ly_mwi_get("7@poll", &st) && st.new_msgs == 0);
+	CHECK_INT(vm_poll_once(), 0);	/* nothing changed */
+	/* another program drops a message into INBOX */
+	CHECK_INT(vm_box_mkdir("poll", "7", "INBOX", dir, sizeof(dir)), 0);
+	make_msg(dir, 0, "by hand");
+	CHECK_INT(vm_poll_once(), 1);
+	CHECK(ly_mwi_get("7@poll", &st) && st.new_msgs == 1 && st.old_msgs == 0 &&
+	      st.new_urgent == 0);
+	/* and one into Urgent: new counts it, and it is urgent */
+	CHECK_INT(vm_box_mkdir("poll", "7", "Urgent", dir, sizeof(dir)), 0);
+	make_msg(dir, 0, "urgent");
+	vm_box_counts3("poll", "7", &n, &o, &u);
+	CHECK(n == 2 && o == 0 && u == 1);
+	CHECK_INT(vm_poll_once(), 1);
+	CHECK(ly_mwi_get("7@poll", &st) && st.new_msgs == 2 && st.new_urgent == 1);
+	/* removed by hand */
+	vm_remove_msg(dir, 0);
+	CHECK_INT(vm_poll_once(), 1);
+	CHECK(ly_mwi_get("7@poll", &st) && st.new_msgs == 1 && st.new_urgent == 0);
+	CHECK_INT(vm_folder_index("Urgent"), VM_URGENT);
+	(void)src;
+	vm_conf_free_current();
+}
+
 /* ---- the .txt ---- */
 
 static void test_msginfo(void)
@@ -372,6 +517,15 @@ static void test_mime(void)
 	t = ly_buf_str(&b);
 	CHECK(strstr(t, "multipart") == NULL);
 	CHECK(strstr(t, "Subject: plain\r\n") != NULL);
+	CHECK(strstr(t, "X-Priority") == NULL);
+	ly_buf_reset(&b);
+	/* urgent: VM_FLAG, and the mail is marked important */
+	m.vm_flag = "Urgent";
+	m.subject_tmpl = "New ${VM_FLAG} message";
+	vm_mail_build(&m, &b);
+	t = ly_buf_str(&b);
+	CHECK(strstr(t, "Subject: New Urgent message\r\n") != NULL);
+	CHECK(strstr(t, "\r\nX-Priority: 1\r\nImportance: high\r\n") != NULL);
 	ly_buf_free(&b);
 }
 
@@ -443,8 +597,10 @@ int main(void)
 	int rc = tap_run((struct tap_test[]){ TAP(test_user_line), TAP(test_conf),
 					      TAP(test_deliver_and_full), TAP(test_resequence),
 					      TAP(test_move_copy), TAP(test_msginfo), TAP(test_mime),
-					      TAP(test_pin_line), TAP(test_pin_change) },
-			 9);
+					      TAP(test_pin_line), TAP(test_pin_change),
+					      TAP(test_formats), TAP(test_tz),
+					      TAP(test_urgent_poll) },
+			 12);
 	char cmd[300];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
