@@ -17,6 +17,8 @@
 #include "lyre/log.h"
 #include "lyre/utils.h"
 
+#include "file_cache.h"
+
 /* Debian's asterisk-core-sounds-* packages install here. */
 #define DEBIAN_SOUNDS "/usr/share/asterisk/sounds"
 /* A WAV's chunks before "data" must fit in this much. */
@@ -30,7 +32,20 @@ struct ly_file {
 	size_t len;		/* bytes of audio in all */
 	off_t start;		/* where the audio starts in the file */
 	char *path;
+	bool whole2;		/* 16-bit samples: frames hold whole ones */
+	/* A media worker pulls one 20 ms frame per stream per tick, and a
+	 * read() per frame was a tenth of its time at thousands of streams.
+	 * So the audio of a prompt comes from memory shared by all its
+	 * streams (file_cache.c), and a file too large for that is read
+	 * ahead: bytes rb[rb_pos..rb_len) are read but not handed out, and
+	 * `left` still counts them. */
+	struct file_cache_ent *cached;	/* NULL: streamed */
+	const uint8_t *audio;		/* the cached audio */
+	uint8_t *rb;
+	size_t rb_pos, rb_len;
 };
+
+#define READ_AHEAD 4096	/* 128 ms of slin16, 256 ms of slin, 512 ms of G.711 */
 
 /* In the order a tie in cost is broken: the shipped set first. */
 static const struct {
@@ -117,6 +132,14 @@ int ly_file_open_path(const char *path, struct ly_file **out)
 	(*out)->len = info.data_len;
 	(*out)->start = (off_t)info.data_off;
 	(*out)->path = ly_strdup(path);
+	(*out)->whole2 = strcmp(format, "slin") == 0 || strcmp(format, "slin16") == 0;
+	if (file_cache_get(fd, &st, (off_t)info.data_off, info.data_len, &(*out)->audio,
+			   &(*out)->cached) != 0) {
+		(*out)->cached = NULL;	/* too large or unreadable now: stream it */
+	} else {
+		close(fd);	/* thousands of streams need no descriptor each */
+		(*out)->fd = -1;
+	}
 	return 0;
 }
 
@@ -266,28 +289,58 @@ const char *ly_file_path(const struct ly_file *f)
 	return f->path;
 }
 
-struct ly_frame *ly_file_read(struct ly_file *f, unsigned ms)
+/* Top the read-ahead buffer up from the file (never past the audio's end). */
+static void read_ahead(struct ly_file *f)
 {
-	size_t want = (size_t)f->bytes_per_sec * ms / 1000;
-	uint8_t buf[4096];
+	size_t have = f->rb_len - f->rb_pos, ask;
 	ssize_t n;
 
-	if (want > sizeof(buf))
-		want = sizeof(buf);
+	if (!f->rb)
+		f->rb = ly_malloc(READ_AHEAD);
+	memmove(f->rb, f->rb + f->rb_pos, have);
+	f->rb_pos = 0;
+	f->rb_len = have;
+	ask = READ_AHEAD - have;
+	if (ask > f->left - have)
+		ask = f->left - have;
+	if (ask > 0 && (n = read(f->fd, f->rb + have, ask)) > 0)
+		f->rb_len += (size_t)n;
+}
+
+struct ly_frame *ly_file_read(struct ly_file *f, unsigned ms)
+{
+	size_t want = (size_t)f->bytes_per_sec * ms / 1000, n;
+	const uint8_t *p;
+
+	if (want > READ_AHEAD)
+		want = READ_AHEAD;
 	if (want > f->left)
 		want = f->left;
-	if (want == 0 || (n = read(f->fd, buf, want)) <= 0) {
-		f->left = 0;
-		return NULL;
+	if (f->cached) {
+		n = want;
+	} else {
+		if (f->rb_len - f->rb_pos < want)
+			read_ahead(f);
+		n = f->rb_len - f->rb_pos;
+		if (n > want)
+			n = want;
 	}
 	/* WAV and .sln hold little-endian samples, which is Lyre's slin on
 	 * the little-endian hosts it runs on (Debian amd64/arm64). */
-	if (strcmp(f->fmt->name, "slin") == 0 || strcmp(f->fmt->name, "slin16") == 0)
+	if (f->whole2)
 		n -= n % 2;	/* whole samples only */
-	f->left -= (size_t)n;
-	if (n == 0)
+	if (n == 0) {	/* the end, or the file is shorter than its header said */
+		f->left = 0;
 		return NULL;
-	return ly_frame_voice_new(f->fmt, f->fmt->samples(buf, (size_t)n), buf, (size_t)n);
+	}
+	if (f->cached) {
+		p = f->audio + (f->len - f->left);
+	} else {
+		p = f->rb + f->rb_pos;
+		f->rb_pos += n;
+	}
+	f->left -= n;
+	return ly_frame_voice_new(f->fmt, f->fmt->samples(p, n), p, n);
 }
 
 long ly_file_tell(const struct ly_file *f)
@@ -306,9 +359,10 @@ int ly_file_seek(struct ly_file *f, long ms, int whence)
 	if (pos > (long long)f->len)
 		pos = (long long)f->len;
 	pos -= pos % 2;	/* keep 16-bit samples whole (harmless for the 8-bit formats) */
-	if (lseek(f->fd, f->start + (off_t)pos, SEEK_SET) < 0)
+	if (!f->cached && lseek(f->fd, f->start + (off_t)pos, SEEK_SET) < 0)
 		return errno;
 	f->left = f->len - (size_t)pos;
+	f->rb_pos = f->rb_len = 0;	/* what was read ahead is from elsewhere */
 	return 0;
 }
 
@@ -316,7 +370,10 @@ void ly_file_close(struct ly_file *f)
 {
 	if (!f)
 		return;
-	close(f->fd);
+	if (f->fd >= 0)
+		close(f->fd);
 	free(f->path);
+	free(f->rb);
+	file_cache_put(f->cached);
 	free(f);
 }

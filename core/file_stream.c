@@ -28,8 +28,11 @@
 #include "lyre/utils.h"
 
 #define FRAME_MS 20
-/* How often the channel thread looks whether the worker reached the end. */
-#define POLL_MS 60
+/* A backstop only: the channel thread is woken by a frame when the stream
+ * ends (the worker queues one) or is credited (the fallback timer), and by
+ * a digit or hangup.  It used to look every 60 ms, and at thousands of
+ * prompts those wake-ups cost more CPU than sending the audio. */
+#define POLL_MS 1000
 /* At most this many frames written at once after the channel thread lagged. */
 #define MAX_CATCH_UP 3
 
@@ -62,12 +65,21 @@ static struct ly_frame *next_frame(struct stream *s)
 	}
 }
 
-/* RTP generator: runs on the media worker every 20 ms. */
+/* RTP generator: runs on the media worker every 20 ms, under the RTP
+ * session's lock.  At the end it wakes the channel thread; the channel's
+ * lock is taken last everywhere (nothing is called while it is held), so
+ * taking it here cannot deadlock. */
 static struct ly_frame *rtp_gen(void *arg)
 {
 	struct stream *s = arg;
+	struct ly_frame *f;
 
-	return atomic_load(&s->done) ? NULL : next_frame(s);
+	if (atomic_load(&s->done))
+		return NULL;
+	f = next_frame(s);
+	if (!f)
+		ly_chan_queue_frame(s->c, ly_frame_new(LY_FRAME_NULL, 0));
+	return f;
 }
 
 /* ---- the shared fallback timer ---- */

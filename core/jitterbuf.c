@@ -100,16 +100,19 @@ int ly_jb_put(struct ly_jitterbuf *jb, struct ly_frame *f, uint32_t span)
 	}
 	rel = f->ts - jb->base;
 	/* Signed differences: RFC 3550 timestamps compare modulo 2^32. */
-	if (jb->playing) {
+	{
 		int32_t ahead = (int32_t)(rel - pointer(jb));
 
 		/* A late packet's timing still goes to speexdsp, which learns
 		 * from it to grow the delay; its audio (no data: an empty
-		 * slot to speexdsp, which would not always free it) does not. */
+		 * slot to speexdsp, which would not always free it) does not.
+		 * Checked before the first frame came out too: speexdsp's
+		 * pointer moves from its first get on, and a packet it finds
+		 * hopelessly late it neither keeps nor frees. */
 		if (ahead + (int32_t)(span ? span : jb->step) <= 0) {
 			jb->stats.late++;
 			err = ETIME;
-		} else if (ahead > (int32_t)jb->max_units) {
+		} else if (jb->playing && ahead > (int32_t)jb->max_units) {
 			/* Further ahead than the buffer may hold: a jump in the
 			 * stream (or jitter past max), so play from here on. */
 			jb->stats.resyncs++;

@@ -11,14 +11,15 @@
  *
  * A beep plays first (option q: quiet).  The recording ends at:
  *   - '#' (option t: '*' instead; y: any key; x: no key ends it)  DTMF
- *   - `silence` seconds of silence (energy detector, lyre/silence.h); the
- *     silence is cut from the end but for its first 200 ms     SILENCE
+ *   - `silence` seconds of silence (energy detector, lyre/silence.h, or
+ *     with option v speexdsp's VAD, record_vad.c); the silence is cut
+ *     from the end but for its first 200 ms                    SILENCE
  *   - `maxduration` seconds                                      TIMEOUT
  *   - the caller hanging up (the file is kept)                   HANGUP
  * RECORD_STATUS is one of those, SKIP (option s and the channel is not
  * answered) or ERROR (bad arguments, a refused name, a write error), and
  * RECORDED_FILE the file's path without its extension.  Options: a
- * (append to an existing file), n (do not answer), q, s, t, x, y.
+ * (append to an existing file), n (do not answer), q, s, t, v, x, y.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -43,6 +44,7 @@ struct opts {
 	char *name;
 	unsigned silence_ms, max_ms;
 	bool append, noanswer, quiet, skip;
+	bool vad;		/* v: speexdsp's VAD judges silence, not the energy detector */
 	const char *ends;	/* digits that end the recording */
 };
 
@@ -53,6 +55,7 @@ struct rec {
 	const struct ly_format *lin;	/* what the detector reads: slin or slin16 */
 	struct ly_trans_path *to_lin, *to_file;
 	struct ly_silence sil;
+	struct record_vad *vad;		/* option v: used instead of sil */
 };
 
 static unsigned seconds_ms(const char *s)
@@ -75,6 +78,7 @@ static void parse(char *copy, struct opts *o)
 	o->noanswer = strchr(flags, 'n') != NULL;
 	o->quiet = strchr(flags, 'q') != NULL;
 	o->skip = strchr(flags, 's') != NULL;
+	o->vad = strchr(flags, 'v') != NULL;
 	o->ends = strchr(flags, 'x')   ? ""
 		  : strchr(flags, 'y') ? "0123456789*#ABCD"
 		  : strchr(flags, 't') ? "*"
@@ -120,7 +124,8 @@ static int voice(struct rec *r, const struct ly_frame *f, unsigned *silent_ms)
 	lin = r->to_lin ? ly_trans_path_run(r->to_lin, f) : ly_frame_dup(f);
 	if (!lin)
 		return 0;	/* buffered by a translator */
-	*silent_ms = ly_silence_feed(&r->sil, (const int16_t *)lin->data, lin->datalen / 2);
+	*silent_ms = r->vad ? record_vad_feed(r->vad, (const int16_t *)lin->data, lin->datalen / 2)
+			    : ly_silence_feed(&r->sil, (const int16_t *)lin->data, lin->datalen / 2);
 	out = r->to_file ? ly_trans_path_run(r->to_file, lin) : lin;
 	if (out)
 		err = ly_file_writer_write(r->w, out);
@@ -179,6 +184,7 @@ static enum status record(struct ly_channel *c, const struct opts *o, char *path
 {
 	struct rec r = { .c = c };
 	enum status st;
+	unsigned silent;
 	int err = record_path(o->name, path, len);
 
 	if (!err)
@@ -191,13 +197,16 @@ static enum status record(struct ly_channel *c, const struct opts *o, char *path
 	r.lin = ly_file_writer_format(r.w)->rate >= 16000 ? ly_format_find("slin16")
 							 : ly_format_find("slin");
 	ly_silence_init(&r.sil, r.lin->rate, LY_SILENCE_ON_DBFS, LY_SILENCE_OFF_DBFS);
+	if (o->vad)
+		r.vad = record_vad_new(r.lin->rate);
 	if (!o->quiet)
 		beep(c);
 	ly_verbose(3, "%s: recording to '%s' (%s)", ly_chan_name(c), path,
 		   ly_file_writer_format(r.w)->name);
 	st = ly_chan_check_hangup(c) ? HANGUP : record_loop(&r, o);
-	if (st == SILENCE && r.sil.silent_ms > KEEP_TAIL_MS)
-		ly_file_writer_trim(r.w, r.sil.silent_ms - KEEP_TAIL_MS);
+	silent = r.vad ? record_vad_silent_ms(r.vad) : r.sil.silent_ms;
+	if (st == SILENCE && silent > KEEP_TAIL_MS)
+		ly_file_writer_trim(r.w, silent - KEEP_TAIL_MS);
 	ly_verbose(3, "%s: recorded %u ms to '%s': %s", ly_chan_name(c),
 		   ly_file_writer_ms(r.w), path, status_names[st]);
 	if (ly_file_writer_close(r.w, true) != 0) {
@@ -206,6 +215,7 @@ static enum status record(struct ly_channel *c, const struct opts *o, char *path
 	}
 	ly_trans_path_free(r.to_lin);
 	ly_trans_path_free(r.to_file);
+	record_vad_free(r.vad);
 	return st;
 }
 

@@ -156,9 +156,10 @@ static int apply_config(bool first)
 	}
 	if (!first) {
 		rtp_settings_get(&now);
-		if (next.workers != now.workers)
-			ly_notice("rtp.conf: a new number of media workers applies after a restart");
+		if (next.workers != now.workers || next.realtime != now.realtime)
+			ly_notice("rtp.conf: workers and realtime apply after a restart");
 		next.workers = now.workers;
+		next.realtime = now.realtime;
 	}
 	rtp_ports_configure(next.port_start, next.port_end);
 	rtp_settings_set(&next);
@@ -180,7 +181,7 @@ static int load(struct ly_module *self)
 		ly_error("libsrtp2 did not initialise");
 		return rc;
 	}
-	rc = rtp_workers_start(s.workers);
+	rc = rtp_workers_start(s.workers, s.realtime);
 	if (!rc)
 		rc = ly_rtp_engine_register(self, &engine);
 	if (!rc)

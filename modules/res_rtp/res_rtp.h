@@ -57,6 +57,7 @@ struct rtp_settings {
 	bool strict;		/* strictrtp: drop media from foreign sources */
 	unsigned probation;	/* in-sequence packets before trusting a source */
 	unsigned workers;	/* media worker threads; 0 in the file = one per core */
+	unsigned realtime;	/* realtime: SCHED_RR priority of the workers, 0 = normal */
 	bool jb_enable;		/* jbenable: jitter buffer for audio Lyre consumes */
 	unsigned jb_max_ms;	/* jbmaxsize */
 };
@@ -197,7 +198,7 @@ unsigned rtp_session_count(void);
 
 /* ---- rtp_worker.c ---- */
 
-int rtp_workers_start(unsigned n);
+int rtp_workers_start(unsigned n, unsigned rt_priority);
 /* Joins every worker; call only once every session is closed. */
 void rtp_workers_stop(void);
 unsigned rtp_workers_count(void);

@@ -52,6 +52,15 @@ static int read_var(const struct ly_cfg_var *v, struct rtp_settings *s, char *er
 		if (ly_parse_int(v->value, 0, 64, &n))
 			return bad(err, errlen, v, "expected 0 (one per core) to 64");
 		s->workers = (unsigned)n;
+	} else if (ly_strcaseeq(v->name, "realtime")) {
+		if (ly_false(v->value))
+			s->realtime = 0;
+		else if (ly_true(v->value))
+			s->realtime = 1;
+		else if (ly_parse_int(v->value, 1, 99, &n))
+			return bad(err, errlen, v, "expected no, yes or a priority from 1 to 99");
+		else
+			s->realtime = (unsigned)n;
 	} else if (ly_strcaseeq(v->name, "jbenable")) {
 		if (!ly_true(v->value) && !ly_false(v->value))
 			return bad(err, errlen, v, "expected yes or no");

@@ -21,6 +21,7 @@
 #include "lyre/module.h"
 #include "lyre/utils.h"
 #include "cli_int.h"
+#include "file_cache.h"
 #include "media_int.h"
 #include "settings.h"
 #include "tap.h"
@@ -164,6 +165,8 @@ static void test_wav_malformed(void)
 }
 
 /* ---- files on disk ---- */
+
+#define FILE_CACHE_LIMIT_TEST FILE_CACHE_MAX_BYTES
 
 static char top[PATH_MAX], moduledir[PATH_MAX], d1[PATH_MAX], d2[PATH_MAX], outside[PATH_MAX];
 
@@ -412,6 +415,70 @@ static void test_seek(void)
 	ly_file_close(f);
 }
 
+/* The first sample of the next 20 ms frame (-1 at the end). */
+static int next_sample(struct ly_file *f)
+{
+	struct ly_frame *fr = ly_file_read(f, 20);
+	int v = fr ? (int16_t)(fr->data[0] | fr->data[1] << 8) : -1;
+
+	ly_frame_free(fr);
+	return v;
+}
+
+/* Streams of one prompt share its audio in memory (core/file_cache.c);
+ * a file replaced on disk is read anew for new streams while the old ones
+ * go on with what they started; a file over the cache's limit is read
+ * ahead from disk, and reads and seeks the same. */
+static void test_shared_and_streamed(void)
+{
+	char *p = at(d1, "shared.wav"), *big = at(d1, "big.wav");
+	struct ly_file *a, *b, *c;
+	unsigned big_samples = (FILE_CACHE_LIMIT_TEST / 2) + 8000;
+
+	write_wav(p, 8000);	/* frame k starts with sample 160k: (160k % 16) * 1000 = 0 */
+	CHECK_INT(ly_file_open_path(p, &a), 0);
+	CHECK_INT(ly_file_open_path(p, &b), 0);
+	CHECK_INT(ly_file_seek(a, 30, SEEK_SET), 0);	/* sample 240: 0 */
+	CHECK_INT(next_sample(a), 0);
+	CHECK_INT(ly_file_seek(b, 31, SEEK_SET), 0);	/* sample 248: 8000 */
+	CHECK_INT(next_sample(b), 8000);
+	/* replaced (a new inode): a goes on with the old audio, c gets the new */
+	{
+		uint8_t *w = ly_calloc(1, 44 + 16000);
+		char *tmp = at(d1, "shared.tmp");
+
+		wav(w, 1, 1, 8000, 16, 16000);
+		for (unsigned k = 0; k < 8000; k++)
+			put16(w + 44 + 2 * k, 1234);
+		write_file(tmp, w, 44 + 16000);
+		CHECK_INT(rename(tmp, p), 0);
+		free(w);
+		free(tmp);
+	}
+	CHECK_INT(ly_file_open_path(p, &c), 0);
+	CHECK_INT(next_sample(c), 1234);
+	CHECK_INT(ly_file_seek(a, 31, SEEK_SET), 0);
+	CHECK_INT(next_sample(a), 8000);
+	ly_file_close(a);
+	ly_file_close(b);
+	ly_file_close(c);
+
+	/* over the limit: streamed with read-ahead, whole samples, seekable */
+	write_wav(big, big_samples);
+	CHECK_INT(ly_file_open_path(big, &a), 0);
+	for (unsigned k = 0; k < 100; k++)	/* across several read-ahead refills */
+		CHECK_INT(next_sample(a), 0);
+	CHECK_INT(ly_file_tell(a), 2000);
+	CHECK_INT(ly_file_seek(a, 31, SEEK_SET), 0);
+	CHECK_INT(next_sample(a), 8000);
+	CHECK_INT(ly_file_seek(a, -20, SEEK_END), 0);
+	CHECK(next_sample(a) >= 0);
+	CHECK_INT(next_sample(a), -1);
+	ly_file_close(a);
+	free(p);
+	free(big);
+}
+
 /* ---- playing to a channel without RTP: the shared timer ---- */
 
 static unsigned written, written_samples;
@@ -494,4 +561,5 @@ TAP_MAIN(TAP(test_wav_good),
 	 TAP(test_refused_names),
 	 TAP(test_read_frames),
 	 TAP(test_seek),
+	 TAP(test_shared_and_streamed),
 	 TAP(test_play_paced))

@@ -13,6 +13,12 @@ need_tool python3
 lyre_system
 lyre_start || exit 1
 source "$SRC_TOP/tests/integration/baresip.sh"
+# the XML documentation (not the registration's one-line description)
+check "PlayTones is documented" cli_has "core show application PlayTones" "TONEZONE when set"
+check "StopPlayTones is documented" cli_has "core show application StopPlayTones" "Stops the tone list"
+check "MusicOnHold is documented" cli_has "core show application MusicOnHold" "Seconds to play"
+check "StartMusicOnHold is documented" cli_has "core show application StartMusicOnHold" "RTP media worker"
+check "StopMusicOnHold is documented" cli_has "core show application StopMusicOnHold" "StartMusicOnHold"
 S=$TEST_DIR
 
 mkdir -p "$T/audio"

@@ -1,0 +1,140 @@
+/* core/file_cache.c - prompts' audio held in memory once, shared by every stream playing them. */
+/*
+ * Why: a media worker pulls a 20 ms frame per stream per tick.  Read from
+ * the file, that was a read() per frame (a tenth of the worker's time at a
+ * thousand streams); read ahead into a buffer per stream, it was a copy out
+ * of thousands of separate buffers that no cache holds.  Thousands of
+ * callers mostly hear the same few prompts, so their audio is read once
+ * and every stream copies its frames from the same memory.
+ *
+ * An entry lives while a stream holds it: nothing is kept for a prompt
+ * nobody plays, so memory is bounded by the prompts playing at once
+ * (each at most FILE_CACHE_MAX_BYTES).  A file changed on disk (other
+ * inode, size or mtime) gets a new entry; streams already playing keep the
+ * audio they started with.  The lock is taken only to open and close.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "lyre/utils.h"
+
+#include "file_cache.h"
+
+struct file_cache_ent {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	off_t start;
+	size_t len;
+	uint8_t *data;
+	unsigned refs;
+	struct file_cache_ent *next;
+};
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct file_cache_ent *cache;
+
+static bool same(const struct file_cache_ent *e, const struct stat *st, off_t start, size_t len)
+{
+	return e->dev == st->st_dev && e->ino == st->st_ino && e->size == st->st_size &&
+	       e->mtime.tv_sec == st->st_mtim.tv_sec && e->mtime.tv_nsec == st->st_mtim.tv_nsec &&
+	       e->start == start && e->len == len;
+}
+
+static int read_all(int fd, off_t start, size_t len, uint8_t *buf)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = pread(fd, buf + got, len - got, start + (off_t)got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? errno : EIO;	/* shorter than its fstat said */
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+int file_cache_get(int fd, const struct stat *st, off_t start, size_t len,
+		   const uint8_t **data, struct file_cache_ent **ent)
+{
+	struct file_cache_ent *e, *o;
+	int err;
+
+	if (len > FILE_CACHE_MAX_BYTES)
+		return EFBIG;
+	pthread_mutex_lock(&cache_lock);
+	for (e = cache; e && !same(e, st, start, len); e = e->next)
+		;
+	if (e) {
+		e->refs++;
+		pthread_mutex_unlock(&cache_lock);
+		*data = e->data;
+		*ent = e;
+		return 0;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	/* Read without the lock; two first openers may both read, and the
+	 * second then drops its copy for the first's. */
+	e = ly_calloc(1, sizeof(*e));
+	e->data = ly_malloc(len ? len : 1);
+	if ((err = read_all(fd, start, len, e->data)) != 0) {
+		free(e->data);
+		free(e);
+		return err;
+	}
+	e->dev = st->st_dev;
+	e->ino = st->st_ino;
+	e->size = st->st_size;
+	e->mtime = st->st_mtim;
+	e->start = start;
+	e->len = len;
+	e->refs = 1;
+	pthread_mutex_lock(&cache_lock);
+	for (o = cache; o && !same(o, st, start, len); o = o->next)
+		;
+	if (o) {
+		o->refs++;
+	} else {
+		e->next = cache;
+		cache = e;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	if (o) {
+		free(e->data);
+		free(e);
+		e = o;
+	}
+	*data = e->data;
+	*ent = e;
+	return 0;
+}
+
+void file_cache_put(struct file_cache_ent *ent)
+{
+	if (!ent)
+		return;
+	pthread_mutex_lock(&cache_lock);
+	if (--ent->refs == 0) {
+		for (struct file_cache_ent **p = &cache; *p; p = &(*p)->next)
+			if (*p == ent) {
+				*p = ent->next;
+				break;
+			}
+	} else {
+		ent = NULL;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	if (ent) {
+		free(ent->data);
+		free(ent);
+	}
+}
