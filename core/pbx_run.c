@@ -43,6 +43,8 @@ struct run {
 	struct pbx_state *st;
 	unsigned max_priorities;
 	bool in_h;
+	bool sub;		/* ly_pbx_exec_sub: ends where the priorities do */
+	bool app_ended;		/* an application returned non-zero */
 };
 
 /* A copy of the position, taken under the state's lock. */
@@ -292,7 +294,7 @@ static bool collect_digits(struct run *r, const struct pos *at)
 static bool handle_missing(struct run *r, const struct dp_plan *plan, const struct dp_exten *e,
 			   const struct pos *at)
 {
-	if (r->in_h)
+	if (r->in_h || r->sub)
 		return false;
 	if (!e || !dp_exten_prio(e, 1))
 		return go_invalid(r, at);
@@ -365,6 +367,8 @@ static bool step(struct run *r)
 		go_on = handle_missing(r, plan, e, &at);
 	else if ((go_on = run_priority(r, &at, p) == 0) && !jump_take(r->st))
 		advance(r->st);
+	else if (!go_on)
+		r->app_ended = true;
 	dp_plan_unref(plan);
 	return go_on;
 }
@@ -427,6 +431,40 @@ int ly_pbx_run(struct ly_channel *c)
 	ly_unref(c);
 	ly_log_set_callid(saved_callid[0] ? saved_callid : NULL);
 	return 0;
+}
+
+int ly_pbx_exec_sub(struct ly_channel *c, const char *context, const char *exten, int priority)
+{
+	struct run r = { .c = c, .st = pbx_state(c), .sub = true };
+	struct pos saved;
+	char file[sizeof(r.st->file)], cid[128];
+	int line;
+
+	if (!ly_exten_exists(context, exten, priority, cid_of(c, cid, sizeof(cid))))
+		return ENOENT;
+	r.max_priorities = ly_settings()->maxpriorities;
+	if (!r.max_priorities)
+		r.max_priorities = DEFAULT_MAX_PRIORITIES;
+	pos_get(r.st, &saved);
+	pthread_mutex_lock(&r.st->lock);
+	memcpy(file, r.st->file, sizeof(file));
+	line = r.st->line;
+	pthread_mutex_unlock(&r.st->lock);
+	ly_verbose(3, "Running dialplan on '%s' from %s@%s:%d, then back to %s@%s:%d",
+		   ly_chan_name(c), exten, context, priority, saved.exten, saved.context,
+		   saved.priority);
+	pos_set(&r, context, exten, priority);
+	while (step(&r))
+		;
+	/* Back where the calling application runs, with no jump pending, so
+	 * the caller's walk goes on from there. */
+	pos_set(&r, saved.context, saved.exten, saved.priority);
+	pthread_mutex_lock(&r.st->lock);
+	r.st->jumped = false;
+	memcpy(r.st->file, file, sizeof(file));
+	r.st->line = line;
+	pthread_mutex_unlock(&r.st->lock);
+	return r.app_ended || ly_chan_check_hangup(c) ? EPIPE : 0;
 }
 
 /* ---- waiting for a digit ---- */

@@ -144,6 +144,20 @@ int ly_pbx_start(struct ly_channel *c);
 int ly_pbx_run(struct ly_channel *c);
 
 /*
+ * Lend the calling application's channel to the dialplan: run c from
+ * (context, exten, priority) in the calling thread until that walk's
+ * priorities run out, an application returns non-zero or c hangs up, as
+ * Asterisk's ast_pbx_run_args with no_hangup_chan (ConfBridge's
+ * dialplan_exec).  Goto and Gosub work inside; a position that names
+ * nothing ends the walk (no 'i', no fall-through); 'h' does not run and c
+ * is not hung up; c's position is put back afterwards.  0 when the
+ * priorities ran out; EPIPE when an application returned non-zero or c
+ * hung up (the caller should end the call, as the runner would); ENOENT
+ * when the starting position does not exist.
+ */
+int ly_pbx_exec_sub(struct ly_channel *c, const char *context, const char *exten, int priority);
+
+/*
  * Wait up to timeout_ms for a DTMF digit on c (used by WaitExten-style
  * applications).  Returns the digit, 0 on timeout, -1 on hangup.
  * Other frames are discarded.

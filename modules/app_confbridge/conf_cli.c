@@ -92,6 +92,8 @@ static void list_users(struct ly_cli_args *a, struct cb_conf *c)
 			flags[n++] = 'm';
 		if (u->talking)
 			flags[n++] = 'T';
+		if (u->away)
+			flags[n++] = 'D';
 		flags[n] = '\0';
 		ly_cli_print(a, "%-32s %-16s %-6s %-7s %llu\n", ly_chan_name(u->chan),
 			     u->prof.name, flags, u->fmt ? u->fmt->name : "-",
@@ -322,7 +324,8 @@ static const struct ly_cli_command cmds[] = {
 	  "Usage: confbridge list [conference]\n"
 	  "  Without a name: each conference, its participants, marked users, lock, mixing\n"
 	  "  rate and recording.  With one: its participants; flags A admin, M marked,\n"
-	  "  W waiting for a marked user, m muted, T talking.\n",
+	  "  W waiting for a marked user, m muted, T talking,\n"
+	  "  D running the dialplan (a menu's dialplan_exec).\n",
 	  list_cmd, NULL },
 	{ "confbridge kick", "Kick participants from a conference",
 	  "Usage: confbridge kick <conference> <channel|all|participants>\n"

@@ -6,8 +6,10 @@
  * Matching, as Asterisk's: a sequence that is an entry and the start of no
  * longer entry runs at once; one that starts longer entries waits up to
  * MENU_WAIT_MS for the next digit and then runs if it is an entry itself;
- * a sequence that starts no entry is dropped (with sound_error_menu).
+ * a sequence that starts no entry is dropped (with sound_error_menu), or
+ * with dtmf_passthrough handed to the other participants.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,6 +95,42 @@ static bool playback(struct cb_user *u, const char *list, bool cont, char *digit
 	return ok;
 }
 
+/*
+ * dialplan_exec(context,exten,priority), as Asterisk's: the participant
+ * leaves the mix, its channel runs that place in the dialplan until the
+ * priorities run out (or it hangs up), then it is back in the conference.
+ * Missing parts default to the channel's context and extension and
+ * priority 1.
+ */
+static void dialplan_exec(struct cb_user *u, const char *arg)
+{
+	char *copy = ly_strdup(arg), *v[3] = { 0 };
+	char ctx[LY_MAX_CONTEXT], ext[LY_MAX_EXTEN];
+	int n = ly_app_split_args(copy, v, 3), prio = 1;
+	const char *context = n > 0 && v[0][0] ? v[0] : ly_pbx_context(u->chan, ctx, sizeof(ctx));
+	const char *exten = n > 1 && v[1][0] ? v[1] : ly_pbx_exten(u->chan, ext, sizeof(ext));
+
+	if (n > 2 && v[2][0]) {
+		prio = atoi(v[2]);
+		if (prio <= 0)
+			prio = ly_exten_find_label(context, exten, v[2], NULL);
+	}
+	if (prio <= 0 || !ly_exten_exists(context, exten, prio, NULL)) {
+		ly_warning("%s: menu action dialplan_exec(%s): no such place in the dialplan",
+			   ly_chan_name(u->chan), arg);
+		free(copy);
+		return;
+	}
+	cb_user_step_out(u);
+	/* An application that ends the call (-1) ends it here too, as the
+	 * dialplan runner would. */
+	if (ly_pbx_exec_sub(u->chan, context, exten, prio) == EPIPE &&
+	    !ly_chan_check_hangup(u->chan))
+		ly_chan_softhangup(u->chan, LY_CAUSE_NORMAL_CLEARING);
+	cb_user_step_in(u);
+	free(copy);
+}
+
 /* Run one entry.  False: the participant leaves.  *next: a digit pressed
  * during playback_and_continue, to be taken as new menu input. */
 static bool run_entry(struct cb_user *u, const struct cb_menu_entry *e, char *next)
@@ -146,8 +184,7 @@ static bool run_entry(struct cb_user *u, const struct cb_menu_entry *e, char *ne
 			ok = playback(u, a->arg, true, next);
 			break;
 		case CB_ACT_DIALPLAN_EXEC:
-			ly_warning("%s: menu action dialplan_exec(%s) is not supported yet",
-				   ly_chan_name(u->chan), a->arg);
+			dialplan_exec(u, a->arg);
 			break;
 		case CB_ACT_NOOP:
 			break;
@@ -183,6 +220,11 @@ bool cb_menu_digit(struct cb_user *u, struct cb_menu_state *st, char digit)
 		return run_and_follow(u, st, e);
 	if (!e && !longer) {
 		ly_debug(1, "%s: no menu entry '%s'", ly_chan_name(u->chan), st->digits);
+		if (u->prof.dtmf_passthrough) {	/* the others get them instead */
+			cb_conf_pass_digits(u, st->digits);
+			reset(st);
+			return true;
+		}
 		reset(st);
 		return cb_user_play(u, cb_sound(u->conf, CB_SND_ERROR_MENU), NULL, NULL) ||
 		       !ly_chan_check_hangup(u->chan);
@@ -199,7 +241,8 @@ bool cb_menu_timeout(struct cb_user *u, struct cb_menu_state *st)
 	if (!st->deadline_ms || ly_now_ms() < st->deadline_ms)
 		return true;
 	e = cb_menu_match(u->menu, st->digits, &longer);
-	if (!e) {
+	if (!e) {	/* the start of longer entries only, and no more came */
+		cb_conf_pass_digits(u, st->digits);
 		reset(st);
 		return true;
 	}

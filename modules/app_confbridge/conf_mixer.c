@@ -18,7 +18,9 @@
  *      silence frame: no summing, no encoding (so does a lone talker's own
  *      N-1 mix); a participant alone gets one such frame a second, as
  *      with silence suppression, and its audio is not even decoded;
- *   5. frames go straight to each participant's RTP session
+ *   5. what each one hears is gathered into packets of CB_PTIME_MS (two
+ *      per 40 ms tick, one per two 10 ms ticks), encoded when complete;
+ *   6. frames go straight to each participant's RTP session
  *      (ly_rtp_write is thread-safe), so the mixer's clock alone paces
  *      what they hear; the recording gets the full mix.
  */
@@ -109,6 +111,15 @@ static const struct ly_frame *silence(struct cb_outgroup *g, unsigned rate, size
 	return g->silence;
 }
 
+void cb_user_pending_add_locked(struct cb_user *u, struct ly_frame *f)
+{
+	if (u->n_pending == CB_PENDING_MAX) {	/* its thread is behind: drop the oldest */
+		ly_frame_free(u->pending[0]);
+		memmove(u->pending, u->pending + 1, --u->n_pending * sizeof(u->pending[0]));
+	}
+	u->pending[u->n_pending++] = f;
+}
+
 static void deliver(struct cb_user *u, const struct ly_frame *f)
 {
 	if (!f)
@@ -117,9 +128,8 @@ static void deliver(struct cb_user *u, const struct ly_frame *f)
 		ly_rtp_write(u->rtp, f);
 		return;
 	}
-	/* No RTP session (a Local channel): its own thread writes the newest. */
-	ly_frame_free(u->pending);
-	u->pending = ly_frame_dup(f);
+	/* No RTP session (a Local channel): its own thread writes them. */
+	cb_user_pending_add_locked(u, ly_frame_dup(f));
 }
 
 /* ---- prompts into the conference ---- */
@@ -147,6 +157,7 @@ static void announce_fill(struct cb_conf *c, size_t n)
 				snprintf(path, sizeof(path), "%s.wav", a->name);
 				if (ly_file_open_path(path, &c->ann_file))
 					c->ann_file = NULL;
+				cb_announce_remove(a);
 			} else if (ly_file_open(a->name, "en", NULL, &c->ann_file))
 				ly_warning("Conference '%s': no prompt '%s'", c->name, a->name);
 			free(a);
@@ -231,7 +242,7 @@ static unsigned gather(struct cb_conf *c, size_t n)
 		talking = u->talking;
 		cb_ring_trim(&u->in, keep);
 		pthread_mutex_unlock(&u->in_lock);
-		u->contributes = got && talking && !u->muted && !u->waiting;
+		u->contributes = got && talking && !u->muted && !u->waiting && !u->away;
 		if (u->contributes) {
 			cb_sum_add(c->sum, u->blk, n);
 			talkers++;
@@ -240,9 +251,114 @@ static unsigned gather(struct cb_conf *c, size_t n)
 	return talkers;
 }
 
+/*
+ * What u hears this tick, when that is not the full mix: its own N-1 mix
+ * (a talker), or the mix at its listening volume.  Returns false when u
+ * hears the full mix; *loud false when its own block is silence.
+ */
+static bool own_block(struct cb_conf *c, struct cb_user *u, bool quiet, bool lone_talker,
+		      int16_t *out, size_t n, bool *loud)
+{
+	*loud = true;
+	if (!u->contributes && !u->listen_vol)
+		return false;
+	if (u->contributes && lone_talker && !u->listen_vol) {
+		/* A lone talker hears nothing: silence, no encoding. */
+		memset(out, 0, n * sizeof(*out));
+		*loud = false;
+		return true;
+	}
+	if (u->contributes)
+		cb_clip_minus(out, c->sum, u->blk, n);
+	else if (quiet)
+		memset(out, 0, n * sizeof(*out));
+	else
+		memcpy(out, c->full, n * sizeof(*out));
+	cb_volume(out, n, u->listen_vol);
+	*loud = u->contributes || !quiet;
+	return true;
+}
+
+/* Add this tick's audio to each listener's packet being built. */
+static void assemble(struct cb_conf *c, size_t n, bool quiet, bool lone_talker)
+{
+	size_t at = c->out_len;
+	bool before_loud = c->out_loud;	/* the ticks already in the packet */
+
+	if (quiet)
+		memset(c->out_full + at, 0, n * sizeof(c->out_full[0]));
+	else
+		memcpy(c->out_full + at, c->full, n * sizeof(c->out_full[0]));
+	c->out_loud |= !quiet;
+	for (size_t i = 0; i < c->n_users; i++) {
+		struct cb_user *u = c->users[i];
+		bool loud;
+
+		if (!u->hear || u->waiting || u->away || !u->fmt)
+			continue;
+		if (own_block(c, u, quiet, lone_talker, u->out + at, n, &loud)) {
+			/* Its packet differs from the full mix from now on:
+			 * the ticks before this one are the full mix. */
+			if (!u->out_own) {
+				memcpy(u->out, c->out_full, at * sizeof(u->out[0]));
+				u->out_loud = before_loud;
+				u->out_own = true;
+			}
+			u->out_loud |= loud;
+		} else if (u->out_own) {
+			memcpy(u->out + at, c->out_full + at, n * sizeof(u->out[0]));
+			u->out_loud |= !quiet;
+		}
+	}
+	c->out_len += n;
+}
+
+/* Send one packet (fr samples from offset off) to each listener. */
+static void send_packet(struct cb_conf *c, size_t off, size_t fr, bool alone)
+{
+	unsigned keepalive = 1000 / CB_PTIME_MS;
+
+	for (struct cb_outgroup *g = c->groups; g; g = g->next) {
+		ly_frame_free(g->frame);
+		g->frame = NULL;
+	}
+	for (size_t i = 0; i < c->n_users; i++) {
+		struct cb_user *u = c->users[i];
+		struct cb_outgroup *g;
+
+		if (!u->hear || u->waiting || u->away || !u->fmt)
+			continue;
+		g = cb_conf_group_locked(c, u->fmt);
+		if (alone) {
+			if (u->quiet_ticks++ % keepalive == 0)
+				deliver(u, silence(g, c->rate, fr));
+			continue;
+		}
+		u->quiet_ticks = 0;
+		if (u->out_own ? !u->out_loud : !c->out_loud) {
+			deliver(u, silence(g, c->rate, fr));
+		} else if (u->out_own) {
+			struct ly_frame *f;
+
+			if (!u->own) {
+				u->own = ly_calloc(1, sizeof(*u->own));
+				u->own->fmt = u->fmt;
+			}
+			f = encode(u->own, c->rate, u->out + off, fr);
+			deliver(u, f);
+			ly_frame_free(f);
+		} else {
+			if (!g->frame)
+				g->frame = encode(g, c->rate, c->out_full + off, fr);
+			deliver(u, g->frame);
+		}
+	}
+}
+
 void cb_mix_tick_locked(struct cb_conf *c)
 {
 	size_t n = (size_t)c->rate * c->prof.mixing_interval / 1000;
+	size_t fr = (size_t)c->rate * CB_PTIME_MS / 1000;
 	unsigned talkers = gather(c, n);
 	bool announcing = announce_mix(c, c->sum, n);
 	bool quiet = !announcing && !talkers;
@@ -252,60 +368,24 @@ void cb_mix_tick_locked(struct cb_conf *c)
 	 * does (RFC 3551 §4.1): one packet a second keeps NAT bindings and
 	 * media timeouts alive, the stream resumes with the marker bit. */
 	bool alone = c->n_users == 1 && !announcing && !c->rec;
-	unsigned keepalive = 1000 / c->prof.mixing_interval;
-	int16_t own[CB_MAX_BLOCK];
 
 	c->stats.last_talkers = talkers;
 	if (!quiet)
 		cb_clip(c->full, c->sum, n);
-	for (struct cb_outgroup *g = c->groups; g; g = g->next) {
-		ly_frame_free(g->frame);
-		g->frame = NULL;
-	}
-	for (size_t i = 0; i < c->n_users; i++) {
-		struct cb_user *u = c->users[i];
-		struct cb_outgroup *g;
+	if (c->out_len + n > CB_MAX_BLOCK)	/* cannot happen: intervals are 10, 20, 40 */
+		c->out_len = 0;
+	assemble(c, n, quiet, lone_talker);
+	/* Packets of CB_PTIME_MS whatever the interval: a 40 ms tick gives
+	 * two, a 10 ms tick half of one (sent on the next). */
+	if (c->out_len >= fr) {
+		size_t off;
 
-		if (!u->hear || u->waiting || !u->fmt)
-			continue;
-		if (alone) {
-			if (u->quiet_ticks++ % keepalive == 0)
-				deliver(u, silence(cb_conf_group_locked(c, u->fmt), c->rate, n));
-			continue;
-		}
-		u->quiet_ticks = 0;
-		if (u->contributes && lone_talker && !u->listen_vol) {
-			deliver(u, silence(cb_conf_group_locked(c, u->fmt), c->rate, n));
-			continue;
-		}
-		if (u->contributes || u->listen_vol) {
-			/* Its own mix: without its voice, at its volume. */
-			struct ly_frame *f;
-
-			if (u->contributes)
-				cb_clip_minus(own, c->sum, u->blk, n);
-			else if (quiet)
-				memset(own, 0, n * sizeof(own[0]));
-			else
-				memcpy(own, c->full, n * sizeof(own[0]));
-			cb_volume(own, n, u->listen_vol);
-			if (!u->own) {
-				u->own = ly_calloc(1, sizeof(*u->own));
-				u->own->fmt = u->fmt;
-			}
-			f = encode(u->own, c->rate, own, n);
-			deliver(u, f);
-			ly_frame_free(f);
-			continue;
-		}
-		g = cb_conf_group_locked(c, u->fmt);
-		if (quiet) {
-			deliver(u, silence(g, c->rate, n));
-			continue;
-		}
-		if (!g->frame)
-			g->frame = encode(g, c->rate, c->full, n);
-		deliver(u, g->frame);
+		for (off = 0; off + fr <= c->out_len; off += fr)
+			send_packet(c, off, fr, alone);
+		c->out_len = 0;
+		c->out_loud = false;
+		for (size_t i = 0; i < c->n_users; i++)
+			c->users[i]->out_own = c->users[i]->out_loud = false;
 	}
 	if (c->rec) {
 		if (quiet)

@@ -6,9 +6,11 @@
  * a conference that outlive one tick: output groups per codec and the
  * queue of prompts played into the whole conference.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <lyre/lyre.h>
 
@@ -175,11 +177,14 @@ void cb_conf_update_rate_locked(struct cb_conf *c)
 		return;
 	ly_verbose(3, "Conference '%s' now mixes at %u Hz", c->name, rate);
 	c->rate = rate;
+	c->out_len = 0;		/* a packet half built at the old rate is dropped */
+	c->out_loud = false;
 	/* Every resampler toward the old rate is now wrong. */
 	cb_conf_groups_free_locked(c);
 	for (size_t i = 0; i < c->n_users; i++) {
 		struct cb_user *u = c->users[i];
 
+		u->out_own = u->out_loud = false;
 		pthread_mutex_lock(&u->in_lock);
 		u->in.len = 0;
 		u->in_rate = rate;
@@ -234,7 +239,7 @@ void cb_conf_groups_free_locked(struct cb_conf *c)
 
 /* ---- prompts into the conference ---- */
 
-void cb_conf_announce(struct cb_conf *c, const char *name)
+static void announce(struct cb_conf *c, const char *name, bool remove)
 {
 	struct cb_announce *a;
 
@@ -242,10 +247,32 @@ void cb_conf_announce(struct cb_conf *c, const char *name)
 		return;
 	a = ly_calloc(1, sizeof(*a));
 	ly_strlcpy(a->name, name, sizeof(a->name));
+	a->remove = remove;
 	pthread_mutex_lock(&c->lock);
 	*c->ann_tail = a;
 	c->ann_tail = &a->next;
 	pthread_mutex_unlock(&c->lock);
+}
+
+void cb_conf_announce(struct cb_conf *c, const char *name)
+{
+	announce(c, name, false);
+}
+
+void cb_conf_announce_name(struct cb_conf *c, const char *path)
+{
+	announce(c, path, true);
+}
+
+void cb_announce_remove(const struct cb_announce *a)
+{
+	char path[CB_PATH_LEN + 8];
+
+	if (!a->remove)
+		return;
+	snprintf(path, sizeof(path), "%s.wav", a->name);
+	if (unlink(path) == 0)
+		ly_debug(1, "Deleted the recorded name %s", path);
 }
 
 void cb_conf_announce_free_locked(struct cb_conf *c)
@@ -253,6 +280,7 @@ void cb_conf_announce_free_locked(struct cb_conf *c)
 	while (c->ann_head) {
 		struct cb_announce *next = c->ann_head->next;
 
+		cb_announce_remove(c->ann_head);	/* never played: the conference ended */
 		free(c->ann_head);
 		c->ann_head = next;
 	}

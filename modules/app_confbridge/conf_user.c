@@ -274,6 +274,18 @@ static void record_name(struct cb_user *u)
 		u->name_rec[0] = '\0';
 }
 
+/* A recorded name nobody will play (quiet, refused, PIN failed) is deleted now. */
+static void drop_name(struct cb_user *u)
+{
+	char path[CB_PATH_LEN + 8];
+
+	if (!u->name_rec[0])
+		return;
+	snprintf(path, sizeof(path), "%s.wav", u->name_rec);
+	unlink(path);
+	u->name_rec[0] = '\0';
+}
+
 /* ---- joining and leaving ---- */
 
 static void add_user_locked(struct cb_conf *c, struct cb_user *u)
@@ -367,14 +379,84 @@ static void leave(struct cb_conf *c, struct cb_user *u)
 		free(u->own);
 		u->own = NULL;
 	}
-	ly_frame_free(u->pending);
-	u->pending = NULL;
+	while (u->n_pending)
+		ly_frame_free(u->pending[--u->n_pending]);
 	cb_conf_update_rate_locked(c);
 	pthread_mutex_unlock(&c->lock);
 	ly_verbose(3, "%s left conference '%s'", ly_chan_name(u->chan), c->name);
 }
 
 /* ---- in the conference ---- */
+
+static void tap_audio(void *arg, const struct ly_frame *f);
+
+/* dtmf_passthrough (Asterisk: the digits no menu entry took go to the
+ * bridge): each other participant's thread sends them on its channel, in
+ * its own way (RFC 4733, in-band or SIP INFO, as its dtmfmode says). */
+void cb_conf_pass_digits(struct cb_user *u, const char *digits)
+{
+	struct cb_conf *c = u->conf;
+	size_t len = strlen(digits);
+
+	if (!u->prof.dtmf_passthrough || !len)
+		return;
+	ly_verbose(3, "%s: DTMF '%s' passed to conference '%s'", ly_chan_name(u->chan), digits,
+		   c->name);
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < c->n_users; i++) {
+		struct cb_user *o = c->users[i];
+
+		if (o == u || o->away)
+			continue;
+		if (o->n_dtmf_out + len >= sizeof(o->dtmf_out))	/* not sent yet: drop */
+			continue;
+		memcpy(o->dtmf_out + o->n_dtmf_out, digits, len);
+		o->n_dtmf_out += len;
+		cb_user_poke(o);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* On the participant's thread: the digits others passed to it. */
+static void send_digits(struct cb_user *u, const char *digits)
+{
+	for (; *digits; digits++) {
+		struct ly_frame *f = ly_frame_dtmf_new(LY_FRAME_DTMF_END, *digits, 100);
+
+		ly_chan_write(u->chan, f);
+		ly_frame_free(f);
+	}
+}
+
+void cb_user_step_out(struct cb_user *u)
+{
+	if (u->tapped)	/* the dialplan's applications read the channel */
+		ly_rtp_set_audio_tap(u->rtp, NULL, NULL);
+	pthread_mutex_lock(&u->conf->lock);
+	u->away = true;
+	u->hear = false;
+	while (u->n_pending)
+		ly_frame_free(u->pending[--u->n_pending]);
+	u->n_dtmf_out = 0;
+	pthread_mutex_unlock(&u->conf->lock);
+	pthread_mutex_lock(&u->in_lock);
+	u->in.len = 0;
+	u->talking = u->vad.talking = false;
+	pthread_mutex_unlock(&u->in_lock);
+	ly_verbose(3, "%s left the mix of conference '%s' for the dialplan", ly_chan_name(u->chan),
+		   u->conf->name);
+}
+
+void cb_user_step_in(struct cb_user *u)
+{
+	pthread_mutex_lock(&u->conf->lock);
+	u->away = false;
+	pthread_mutex_unlock(&u->conf->lock);
+	if (u->tapped && ly_rtp_set_audio_tap(u->rtp, tap_audio, u) != 0)
+		u->tapped = false;	/* its thread reads the audio again */
+	ly_verbose(3, "%s is back in the mix of conference '%s'", ly_chan_name(u->chan),
+		   u->conf->name);
+}
 
 /* Start or stop music on hold as the conference asks; keeps `hear` right. */
 static void follow_state(struct cb_user *u, bool *moh, bool *was_waiting)
@@ -442,7 +524,9 @@ static enum result run(struct cb_user *u)
 	bool moh = false, was_waiting = u->waiting;
 
 	for (;;) {
-		struct ly_frame *f, *pending;
+		struct ly_frame *f, *pending[CB_PENDING_MAX];
+		char digits[CB_DTMF_LEN];
+		unsigned n_pending;
 		bool kicked, endm;
 
 		follow_state(u, &moh, &was_waiting);
@@ -455,13 +539,18 @@ static enum result run(struct cb_user *u)
 		pthread_mutex_lock(&u->conf->lock);
 		kicked = u->kicked;
 		endm = u->end_marked_kick;
-		pending = u->pending;
-		u->pending = NULL;
+		n_pending = u->n_pending;
+		memcpy(pending, u->pending, n_pending * sizeof(pending[0]));
+		u->n_pending = 0;
+		memcpy(digits, u->dtmf_out, u->n_dtmf_out);
+		digits[u->n_dtmf_out] = '\0';
+		u->n_dtmf_out = 0;
 		pthread_mutex_unlock(&u->conf->lock);
-		if (pending) {	/* no RTP session: this thread writes the mix */
-			ly_chan_write(u->chan, pending);
-			ly_frame_free(pending);
+		for (unsigned i = 0; i < n_pending; i++) {	/* no RTP: this thread writes the mix */
+			ly_chan_write(u->chan, pending[i]);
+			ly_frame_free(pending[i]);
 		}
+		send_digits(u, digits);
 		if (kicked) {
 			ly_frame_free(f);
 			if (moh)
@@ -477,6 +566,10 @@ static enum result run(struct cb_user *u)
 				ly_frame_free(f);
 				return ly_chan_check_hangup(u->chan) ? R_HANGUP : R_DTMF;
 			}
+		} else if (f && f->type == LY_FRAME_DTMF_END && u->prof.dtmf_passthrough) {
+			char d[2] = { f->digit, '\0' };
+
+			cb_conf_pass_digits(u, d);
 		}
 		ly_frame_free(f);
 		if (!cb_menu_timeout(u, &menu))
@@ -599,7 +692,9 @@ int cb_confbridge_exec(struct ly_channel *chan, const char *args)
 	leave(c, u);
 	if (!u->prof.quiet) {
 		if (u->name_rec[0]) {
-			cb_conf_announce(c, u->name_rec);
+			/* The mixer deletes the name once it opened it to play. */
+			cb_conf_announce_name(c, u->name_rec);
+			u->name_rec[0] = '\0';
 			cb_conf_announce(c, cb_sound(c, CB_SND_HAS_LEFT));
 		} else {
 			cb_conf_announce(c, cb_sound(c, CB_SND_LEAVE));
@@ -607,6 +702,7 @@ int cb_confbridge_exec(struct ly_channel *chan, const char *args)
 	}
 	cb_conf_put(c);
 out:
+	drop_name(u);
 	free(copy);
 	user_free(u);
 	return finish(chan, r);

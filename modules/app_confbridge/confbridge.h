@@ -34,6 +34,16 @@ struct ly_module;
 #define CB_MAX_RATE 48000
 /* The longest block one tick mixes: 40 ms at 48 kHz. */
 #define CB_MAX_BLOCK (CB_MAX_RATE / 25)
+/*
+ * The packet time every participant receives, whatever the mixing
+ * interval: Lyre's SIP legs offer a=ptime:20 and their RTP workers send
+ * 20 ms, so 20 ms is what each one negotiated.  A 40 ms tick is sent as
+ * two packets (back to back, as Asterisk's RTP smoother does), two 10 ms
+ * ticks as one.
+ */
+#define CB_PTIME_MS 20
+/* Frames kept for a participant without an RTP session (Local). */
+#define CB_PENDING_MAX 4
 
 /* ---- profiles and menus (conf_config.c) ---- */
 
@@ -210,6 +220,7 @@ struct cb_outgroup {
 struct cb_announce {
 	struct cb_announce *next;
 	char name[CB_PATH_LEN];
+	bool remove;			/* a recorded name: deleted once opened or dropped */
 };
 
 struct cb_mixstats {
@@ -233,6 +244,10 @@ struct cb_conf {
 	uint64_t started;		/* wall clock, s */
 	int32_t sum[CB_MAX_BLOCK];
 	int16_t full[CB_MAX_BLOCK];
+	/* the packet being assembled (CB_PTIME_MS at the mixing rate) */
+	int16_t out_full[CB_MAX_BLOCK];
+	size_t out_len;			/* samples in it so far */
+	bool out_loud;			/* some tick of it was not silence */
 	struct cb_outgroup *groups;
 	/* announcements into the mix */
 	struct cb_announce *ann_head, **ann_tail;
@@ -268,6 +283,13 @@ void cb_registry_shutdown(void);
 void cb_conf_update_rate_locked(struct cb_conf *c);
 /* Queue a prompt into the whole conference (takes the lock). */
 void cb_conf_announce(struct cb_conf *c, const char *name);
+/* The same for a recorded name (a full path without ".wav"), which is
+ * deleted once it has been opened for playing, or when the conference
+ * ends before playing it. */
+void cb_conf_announce_name(struct cb_conf *c, const char *path);
+/* Delete a's file when it is a recorded name (after opening it: the open
+ * file stays readable). */
+void cb_announce_remove(const struct cb_announce *a);
 /* Lock held: the output group for fmt (created when missing). */
 struct cb_outgroup *cb_conf_group_locked(struct cb_conf *c, const struct ly_format *fmt);
 void cb_conf_groups_free_locked(struct cb_conf *c);
@@ -293,6 +315,9 @@ struct cb_user {
 	char name_rec[CB_PATH_LEN];	/* announce_join_leave recording, or "" */
 	/* state, under the conference lock */
 	bool muted, waiting, hear, kicked, end_marked_kick;
+	bool away;			/* in dialplan_exec: out of the mix */
+	char dtmf_out[CB_DTMF_LEN];	/* others' digits (dtmf_passthrough) to send */
+	size_t n_dtmf_out;
 	int listen_vol, talk_vol;
 	/* input, under in_lock */
 	pthread_mutex_t in_lock;
@@ -314,9 +339,14 @@ struct cb_user {
 	const struct ly_format *fmt;	/* what the channel speaks */
 	int16_t blk[CB_MAX_BLOCK];	/* this tick's input */
 	bool contributes;		/* in this tick's sum */
-	unsigned quiet_ticks;		/* alone: ticks since the last keep-alive */
+	unsigned quiet_ticks;		/* alone: packets since the last keep-alive */
 	struct cb_outgroup *own;	/* individual mix: own resampler/encoder */
-	struct ly_frame *pending;	/* for channels without RTP: the latest mix */
+	/* the packet being assembled when it differs from the full mix */
+	int16_t out[CB_MAX_BLOCK];
+	bool out_own, out_loud;
+	/* for channels without RTP: the newest packets, written by the thread */
+	struct ly_frame *pending[CB_PENDING_MAX];
+	unsigned n_pending;
 };
 
 /* The ConfBridge application. */
@@ -331,6 +361,16 @@ unsigned cb_conf_kick(struct cb_conf *c, const char *who);
 unsigned cb_conf_mute(struct cb_conf *c, const char *who, bool mute);
 /* Lock or unlock; 0. */
 void cb_conf_set_locked(struct cb_conf *c, bool locked);
+/* dialplan_exec: take the participant out of the mix (others no longer
+ * hear it, it hears nothing, its channel gets its audio back) and put it
+ * back. */
+void cb_user_step_out(struct cb_user *u);
+void cb_user_step_in(struct cb_user *u);
+/* dtmf_passthrough: digits from u for every other participant. */
+void cb_conf_pass_digits(struct cb_user *u, const char *digits);
+/* Lock held: the frames a participant without RTP is due (the mixer
+ * appends, its thread takes); takes ownership of f. */
+void cb_user_pending_add_locked(struct cb_user *u, struct ly_frame *f);
 
 /* ---- menus (conf_menu.c) ---- */
 

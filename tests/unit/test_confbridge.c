@@ -219,9 +219,28 @@ static void feed(struct cb_user *u, const int16_t *s, size_t n, bool talking)
 	u->talking = talking;
 }
 
+/* The newest packet u was sent (a participant without RTP keeps them). */
+static const struct ly_frame *last(const struct cb_user *u)
+{
+	return u->n_pending ? u->pending[u->n_pending - 1] : NULL;
+}
+
 static const int16_t *heard(struct cb_user *u)
 {
-	return u->pending ? (const int16_t *)u->pending->data : NULL;
+	return last(u) ? (const int16_t *)last(u)->data : NULL;
+}
+
+static void drain(struct cb_user *u)
+{
+	while (u->n_pending)
+		ly_frame_free(u->pending[--u->n_pending]);
+}
+
+static void tick(struct cb_conf *c)
+{
+	pthread_mutex_lock(&c->lock);
+	cb_mix_tick_locked(c);
+	pthread_mutex_unlock(&c->lock);
 }
 
 static void test_tick(void)
@@ -266,10 +285,10 @@ static void test_tick(void)
 	CHECK(heard(u[3]) && h && memcmp(heard(u[3]), h, sizeof(s0)) == 0);
 	CHECK(cb_conf_group_locked(c, u[3]->fmt)->frame != NULL);
 	/* The wideband listener gets 16 kHz audio holding both tones. */
-	CHECK(u[4]->pending && u[4]->pending->samples == 2 * N8);
-	CHECK_STR(u[4]->pending->format->name, "slin16");
-	if (u[4]->pending) {
-		const int16_t *w = (const int16_t *)u[4]->pending->data;
+	CHECK(last(u[4]) && last(u[4])->samples == 2 * N8);
+	CHECK_STR(last(u[4]) ? last(u[4])->format->name : "", "slin16");
+	if (last(u[4])) {
+		const int16_t *w = (const int16_t *)last(u[4])->data;
 
 		CHECK(level(w, 2 * N8, 400, 16000) > 0.2);
 		CHECK(level(w, 2 * N8, 700, 16000) > 0.2);
@@ -303,12 +322,196 @@ static void test_tick(void)
 	c->n_users = 0;
 	pthread_mutex_unlock(&c->lock);
 	for (int i = 0; i < 5; i++) {
-		ly_frame_free(u[i]->pending);
+		drain(u[i]);
 		cb_ring_free(&u[i]->in);
 		pthread_mutex_destroy(&u[i]->in_lock);
 		free(u[i]);
 	}
 	cb_conf_put(c);
+	CHECK_INT(cb_conf_count(), 0);
+}
+
+/* ---- packets of 20 ms whatever the mixing interval ---- */
+
+static struct cb_conf *room(const char *name, unsigned interval, struct cb_user **u, int nu,
+			    const char *const *fmts)
+{
+	struct cb_bridge_profile b;
+	struct cb_conf *c;
+
+	cb_bridge_defaults(&b, "test");
+	b.internal_rate = 8000;
+	b.mixing_interval = interval;
+	c = cb_conf_get(name, &b);
+	for (int i = 0; i < nu; i++)
+		u[i] = user(c, fmts[i]);
+	c->users = ly_calloc((size_t)nu, sizeof(*c->users));
+	memcpy(c->users, u, (size_t)nu * sizeof(*u));
+	c->n_users = c->cap_users = (size_t)nu;
+	return c;
+}
+
+static void room_free(struct cb_conf *c, struct cb_user **u, int nu)
+{
+	pthread_mutex_lock(&c->lock);
+	cb_conf_groups_free_locked(c);
+	c->n_users = 0;
+	pthread_mutex_unlock(&c->lock);
+	for (int i = 0; i < nu; i++) {
+		drain(u[i]);
+		cb_resampler_free(u[i]->own ? u[i]->own->rs : NULL);
+		if (u[i]->own) {
+			ly_trans_path_free(u[i]->own->enc);
+			ly_frame_free(u[i]->own->frame);
+			ly_frame_free(u[i]->own->silence);
+			free(u[i]->own);
+		}
+		cb_ring_free(&u[i]->in);
+		pthread_mutex_destroy(&u[i]->in_lock);
+		free(u[i]);
+	}
+	cb_conf_put(c);
+}
+
+static void test_ptime(void)
+{
+	static const char *const fmts[] = { "slin", "slin", "slin", "ulaw" };
+	struct cb_user *u[4];
+	struct cb_conf *c;
+	int16_t s0[2 * N8], s1[2 * N8], zero[N8 / 2] = { 0 };
+	const int16_t *h;
+
+	sine(s0, 2 * N8, 400, 8000, 0.3);
+	sine(s1, 2 * N8, 700, 8000, 0.3);
+
+	/* mixing_interval=10: two ticks make one 20 ms packet. */
+	c = room("p10", 10, u, 4, fmts);
+	feed(u[0], s0, N8 / 2, true);
+	feed(u[1], s1, N8 / 2, true);
+	tick(c);
+	for (int i = 0; i < 4; i++)
+		CHECK_INT(u[i]->n_pending, 0);	/* half a packet: nothing sent yet */
+	/* Second tick: u[0] is quiet now, u[1] the lone talker. */
+	feed(u[0], s0 + N8 / 2, N8 / 2, false);
+	feed(u[1], s1 + N8 / 2, N8 / 2, true);
+	tick(c);
+	for (int i = 0; i < 4; i++) {
+		CHECK_INT(u[i]->n_pending, 1);
+		CHECK_INT(last(u[i]) ? last(u[i])->samples : 0, N8);
+	}
+	/* u[0]: bob's voice in both halves (N-1, then the full mix). */
+	CHECK((h = heard(u[0])) != NULL && memcmp(h, s1, N8 * sizeof(*h)) == 0);
+	/* u[1]: alice's first 10 ms, then silence (the lone talker). */
+	CHECK((h = heard(u[1])) != NULL && memcmp(h, s0, N8 / 2 * sizeof(*h)) == 0 &&
+	      memcmp(h + N8 / 2, zero, sizeof(zero)) == 0);
+	/* u[2], a listener: both, then bob alone. */
+	if ((h = heard(u[2])) != NULL) {
+		for (size_t i = 0; i < N8 / 2; i++)
+			CHECK_INT(h[i], s0[i] + s1[i]);
+		CHECK(memcmp(h + N8 / 2, s1 + N8 / 2, N8 / 2 * sizeof(*h)) == 0);
+	}
+	/* The mu-law phone gets a 20 ms packet: 160 bytes. */
+	CHECK_STR(last(u[3]) ? last(u[3])->format->name : "", "ulaw");
+	CHECK_INT(last(u[3]) ? last(u[3])->datalen : 0, N8);
+	room_free(c, u, 4);
+
+	/* mixing_interval=40: one tick sends two 20 ms packets. */
+	c = room("p40", 40, u, 4, fmts);
+	feed(u[0], s0, 2 * N8, true);
+	feed(u[1], s1, 2 * N8, true);
+	tick(c);
+	for (int i = 0; i < 4; i++) {
+		CHECK_INT(u[i]->n_pending, 2);
+		for (unsigned k = 0; k < u[i]->n_pending; k++)
+			CHECK_INT(u[i]->pending[k]->samples, N8);
+	}
+	CHECK(u[0]->n_pending == 2 &&
+	      memcmp(u[0]->pending[0]->data, s1, N8 * sizeof(int16_t)) == 0 &&
+	      memcmp(u[0]->pending[1]->data, s1 + N8, N8 * sizeof(int16_t)) == 0);
+	CHECK(u[3]->n_pending == 2 && u[3]->pending[0]->datalen == N8 &&
+	      u[3]->pending[1]->datalen == N8);
+	/* Nobody talks: two silence packets of 20 ms each. */
+	for (int i = 0; i < 4; i++)
+		drain(u[i]);
+	tick(c);
+	CHECK(u[2]->n_pending == 2 && u[2]->pending[1]->samples == N8);
+	room_free(c, u, 4);
+	CHECK_INT(cb_conf_count(), 0);
+}
+
+/* ---- recorded names are deleted ---- */
+
+/* A 16-bit 8 kHz mono WAV of n samples of a 500 Hz tone. */
+static void write_wav(const char *path, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	int16_t s[N8];
+	uint32_t v32;
+	uint16_t v16;
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fwrite("RIFF", 1, 4, f);
+	v32 = (uint32_t)(36 + n * 2);
+	fwrite(&v32, 4, 1, f);
+	fwrite("WAVEfmt ", 1, 8, f);
+	v32 = 16;
+	fwrite(&v32, 4, 1, f);
+	v16 = 1;
+	fwrite(&v16, 2, 1, f);	/* PCM */
+	fwrite(&v16, 2, 1, f);	/* mono */
+	v32 = 8000;
+	fwrite(&v32, 4, 1, f);
+	v32 = 16000;
+	fwrite(&v32, 4, 1, f);
+	v16 = 2;
+	fwrite(&v16, 2, 1, f);
+	v16 = 16;
+	fwrite(&v16, 2, 1, f);
+	fwrite("data", 1, 4, f);
+	v32 = (uint32_t)(n * 2);
+	fwrite(&v32, 4, 1, f);
+	sine(s, N8, 500, 8000, 0.3);
+	for (size_t done = 0; done < n; done += N8)
+		fwrite(s, 2, n - done < N8 ? n - done : N8, f);
+	fclose(f);
+}
+
+static void test_names_deleted(void)
+{
+	static const char *const fmts[] = { "slin", "slin" };
+	char base[PATH_MAX + 16], wav[PATH_MAX + 24];
+	struct cb_user *u[2];
+	struct cb_conf *c;
+	bool loud = false;
+
+	/* Played: deleted as soon as the mixer opened it, still heard. */
+	snprintf(base, sizeof(base), "%s/name-1", dir);
+	snprintf(wav, sizeof(wav), "%s.wav", base);
+	write_wav(wav, 4 * N8);
+	c = room("names", 20, u, 2, fmts);
+	cb_conf_announce_name(c, base);
+	CHECK_INT(access(wav, F_OK), 0);
+	tick(c);
+	CHECK(access(wav, F_OK) != 0);
+	for (int t = 0; t < 3; t++) {
+		const int16_t *h = heard(u[0]);
+
+		loud |= h && level(h, N8, 500, 8000) > 0.2;
+		drain(u[0]);
+		tick(c);
+	}
+	CHECK(loud);
+	room_free(c, u, 2);
+
+	/* Queued when the conference ends: deleted too. */
+	write_wav(wav, 4 * N8);
+	c = room("names2", 20, u, 2, fmts);
+	cb_conf_announce(c, "beep");	/* ahead of it: the name is never opened */
+	cb_conf_announce_name(c, base);
+	room_free(c, u, 2);
+	CHECK(access(wav, F_OK) != 0);
 	CHECK_INT(cb_conf_count(), 0);
 }
 
@@ -439,5 +642,6 @@ static void test_safe_name(void)
 }
 
 TAP_MAIN(TAP(test_setup), TAP(test_n_minus_one), TAP(test_clipping), TAP(test_vad),
-	 TAP(test_resampler), TAP(test_ring), TAP(test_tick), TAP(test_config),
+	 TAP(test_resampler), TAP(test_ring), TAP(test_tick), TAP(test_ptime),
+	 TAP(test_names_deleted), TAP(test_config),
 	 TAP(test_profile_set), TAP(test_safe_name))

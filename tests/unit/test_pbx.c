@@ -55,6 +55,22 @@ static int ro_read(struct ly_channel *c, const char *args, char *buf, size_t len
 	return 0;
 }
 
+/* TSub(context,exten,priority): lends the channel to the dialplan as
+ * ConfBridge's dialplan_exec does; SUBRES is ly_pbx_exec_sub's result. */
+static int tsub_exec(struct ly_channel *c, const char *args)
+{
+	char *copy = strdup(args), *v[3] = { 0 }, res[16];
+	int n = ly_app_split_args(copy, v, 3), err;
+
+	err = n == 3 ? ly_pbx_exec_sub(c, v[0], v[1], atoi(v[2])) : EINVAL;
+	snprintf(res, sizeof(res), "%d", err);
+	ly_chan_var_set(c, "SUBRES", res);
+	free(copy);
+	return err == EPIPE ? -1 : 0;
+}
+
+static struct ly_app tsub_app = { .name = "TSub", .exec = tsub_exec };
+
 static struct ly_func echo_func = { .name = "T_ECHO", .read = echo_read, .write = echo_write };
 static struct ly_func ro_func = { .name = "T_RO", .read = ro_read };
 
@@ -98,6 +114,7 @@ static void test_setup(void)
 	CHECK_INT(ly_chan_tech_register(NULL, &bare_tech), 0);
 	CHECK_INT(ly_func_register(NULL, &echo_func), 0);
 	CHECK_INT(ly_func_register(NULL, &ro_func), 0);
+	CHECK_INT(ly_app_register(NULL, &tsub_app), 0);
 	ly_buf_init(&logged);
 	ly_log_add_sink(log_sink, NULL);
 }
@@ -436,6 +453,41 @@ static void test_maxpriorities(void)
 	rmdir(dir);
 }
 
+/* ly_pbx_exec_sub: a walk elsewhere on the same channel, then back. */
+static void test_exec_sub(void)
+{
+	struct dph_call *call;
+
+	CHECK_INT(dph_load("[m]\n"
+			   "exten => 1,1,TSub(sub,s,1)\n"
+			   " same => n,NoOp(back ${SUBVAR} ${SUBRES} ${CONTEXT} ${PRIORITY})\n"
+			   " same => n,TSub(sub,nowhere,1)\n"
+			   " same => n,NoOp(${SUBRES})\n"
+			   " same => n,TSub(sub,bye,1)\n"
+			   " same => n,NoOp(not reached)\n"
+			   "exten => h,1,NoOp(h ${SUBRES})\n"
+			   "[sub]\n"
+			   "exten => s,1,Set(SUBVAR=x)\n"
+			   " same => n,Goto(jump)\n"
+			   " same => n,NoOp(skipped)\n"
+			   " same => n(jump),NoOp(in ${CONTEXT})\n"
+			   "exten => bye,1,Hangup()\n"
+			   " same => n,NoOp(not reached)\n"), 0);
+	call = dph_run("m", "1", NULL, NULL, 3000);
+	CHECK_STR(dph_trace(call), "1@m:1 TSub(sub,s,1)\n"
+		  "s@sub:1 Set(SUBVAR=x)\n"
+		  "s@sub:2 Goto(jump)\n"
+		  "s@sub:4 NoOp(in sub)\n"
+		  "1@m:2 NoOp(back x 0 m 2)\n"
+		  "1@m:3 TSub(sub,nowhere,1)\n"
+		  "1@m:4 NoOp(2)\n"
+		  "1@m:5 TSub(sub,bye,1)\n"
+		  "bye@sub:1 Hangup()\n"
+		  "h@m:1 NoOp(h 32)\n");
+	CHECK_INT(dph_timed_out(call), 0);
+	dph_free(call);
+}
+
 static void test_trace_notice(void)
 {
 	log_reset();
@@ -454,6 +506,7 @@ static void test_teardown(void)
 	ly_buf_free(&logged);
 	ly_func_unregister(&echo_func);
 	ly_func_unregister(&ro_func);
+	ly_app_unregister(&tsub_app);
 	ly_chan_tech_unregister(&bare_tech);
 	tapps_unregister();
 	dph_teardown();
@@ -464,4 +517,4 @@ TAP_MAIN(TAP(test_setup), TAP(test_substitution_table), TAP(test_substitution_bo
 	 TAP(test_builtins), TAP(test_set_and_inherit), TAP(test_split_args),
 	 TAP(test_goto_forms), TAP(test_runner_basics), TAP(test_autofallthrough),
 	 TAP(test_absolute_timeout), TAP(test_errors_name_location), TAP(test_maxpriorities),
-	 TAP(test_trace_notice), TAP(test_teardown))
+	 TAP(test_exec_sub), TAP(test_trace_notice), TAP(test_teardown))
