@@ -70,6 +70,7 @@ struct ly_channel {
 	size_t q_voice;			/* voice frames among them */
 	uint64_t q_voice_dropped;
 	int alert_fd;			/* eventfd: readable while frames wait */
+	bool alerted;			/* alert_fd's counter is non-zero */
 	/* Write translation, touched only by the driving thread. */
 	struct ly_trans_path *write_path;
 	const struct ly_format *write_path_src;
@@ -529,20 +530,28 @@ void ly_chan_set_native_format(struct ly_channel *c, const struct ly_format *fmt
 
 /* ---- frame queue ---- */
 
+/* Both under c->lock.  The flag spares a write per frame queued while the
+ * fd is already readable, and a read per pop when nothing raised it. */
 static void alert_raise(struct ly_channel *c)
 {
 	uint64_t one = 1;
 
+	if (c->alerted)
+		return;
 	if (write(c->alert_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		ly_warning("Channel '%s': alert write: %s", c->name, strerror(errno));
+	c->alerted = true;
 }
 
 static void alert_clear(struct ly_channel *c)
 {
 	uint64_t count;
 
+	if (!c->alerted)
+		return;
 	if (read(c->alert_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
 		ly_warning("Channel '%s': alert read: %s", c->name, strerror(errno));
+	c->alerted = false;
 }
 
 /*

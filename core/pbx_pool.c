@@ -106,10 +106,13 @@ static bool hand_to_idle(struct ly_channel *c)
 			pool.head = h;
 		pool.tail = h;
 		pool.queued++;
-		pthread_cond_signal(&pool.work);
 		taken = true;
 	}
 	pthread_mutex_unlock(&pool.lock);
+	/* Signalled after the unlock: a thread woken while we still held the
+	 * lock would only go back to sleep on it. */
+	if (taken)
+		pthread_cond_signal(&pool.work);
 	return taken;
 }
 

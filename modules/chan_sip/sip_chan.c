@@ -64,7 +64,7 @@ void sip_chan_run(void (*fn)(void *arg), void *arg)
 }
 
 /*
- * Operations whose caller needs no answer (hangup, indications) are queued
+ * Operations whose caller needs no answer (call, hangup, indications) are queued
  * and the channel's thread goes on.  The job holds the module so chan_sip
  * cannot be unloaded under it; the queue is FIFO, so a later synchronous
  * operation from the same thread still runs after it.
@@ -145,23 +145,43 @@ static struct ly_channel *sip_request(const char *dest, const struct ly_channel 
 	return c;
 }
 
+/* Failing to send any INVITE ends the channel, with the cause a refused
+ * call() gave before (Dial counts it as CHANUNAVAIL). */
 static void do_dial(void *arg)
 {
 	struct op *op = arg;
+	struct ly_channel *c;
 
-	op->err = sip_call_dial(op->call);
+	if (sip_call_dial(op->call) != 0) {
+		pthread_mutex_lock(&op->call->lock);
+		c = op->call->chan ? ly_ref(op->call->chan) : NULL;
+		pthread_mutex_unlock(&op->call->lock);
+		if (c)
+			ly_chan_softhangup(c, LY_CAUSE_REQUESTED_CHAN_UNAVAIL);
+		ly_unref(c);
+	}
+	ly_unref(op->call);
 }
 
+/*
+ * Queued: the caller (Dial) learns how the INVITE went from the channel
+ * (ringing, answer, or a hangup with its cause), as it does for every
+ * later event, so it need not wait for the SIP thread here.  One hand-off
+ * less per outgoing call; a hangup queued after it still runs after it.
+ */
 static int sip_call_op(struct ly_channel *chan, const char *dest, int timeout_ms)
 {
-	struct op op = { .call = ly_chan_tech_pvt(chan) };
+	struct sip_call *call = ly_chan_tech_pvt(chan);
+	struct op *op;
 
 	(void)dest;
 	(void)timeout_ms;	/* Dial keeps time and hangs up what still rings */
-	if (!op.call)
+	if (!call)
 		return EPIPE;
-	sip_chan_run(do_dial, &op);
-	return op.err;
+	op = ly_calloc(1, sizeof(*op));
+	op->call = ly_ref(call);
+	sip_chan_run_async(do_dial, op);
+	return 0;
 }
 
 static void do_answer(void *arg)

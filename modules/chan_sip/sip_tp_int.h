@@ -10,6 +10,11 @@
 
 #include "sip_transport.h"
 
+/* UDP datagrams read per recvmmsg, and batches per wake-up (at most 64
+ * datagrams before the loop serves its other fds). */
+#define SIP_UDP_BATCH 16
+#define SIP_UDP_ROUNDS 4
+
 struct sip_transport {
 	struct sip_tpmgr *mgr;
 	enum sip_proto proto;
@@ -18,7 +23,7 @@ struct sip_transport {
 	socklen_t addr_len;
 	char sentby[64];
 	SSL_CTX *tls;			/* TLS listeners: the server context */
-	char *rxbuf;			/* UDP: one datagram, SIP_MAX_MESSAGE + 1 bytes */
+	char *rxbuf;			/* UDP: SIP_UDP_BATCH datagrams, SIP_MAX_MESSAGE + 1 bytes each */
 	struct sip_transport *next;
 };
 

@@ -156,8 +156,15 @@ struct rtp_sock {
 	struct rtp_session *session;
 	int fd;
 	bool rtcp;
-	bool timer;	/* the RTCP report timer (rtp_rtcp_io.c) */
 };
+
+/* A session's place in its worker's RTCP report schedule. */
+struct rtp_report {
+	struct rtp_session *session;
+	uint64_t due_ns;	/* CLOCK_MONOTONIC */
+	size_t slot;		/* in the worker's heap, or RTP_REPORT_IDLE */
+};
+#define RTP_REPORT_IDLE SIZE_MAX
 
 int rtp_session_create(int family, const struct sockaddr *bind_addr, struct rtp_session **out);
 /* The driver's end: stop, unpair, let the worker drop its reference. */
@@ -207,12 +214,14 @@ struct rtp_worker *rtp_worker_pick(void);
 /* Watch both sockets; the worker takes a reference on the session. */
 int rtp_worker_add(struct rtp_worker *w, struct rtp_session *s, struct rtp_sock *rtp,
 		   struct rtp_sock *rtcp);
-/* Watch one more fd of a session already added (its RTCP timer). */
-int rtp_worker_watch(struct rtp_worker *w, struct rtp_sock *sock);
 /* Ask the worker to stop watching the fds and drop its reference to s,
  * on its own thread (so no event in flight can outlive the session). */
-void rtp_worker_remove(struct rtp_worker *w, struct rtp_session *s, int rtp_fd, int rtcp_fd,
-		       int timer_fd);
+void rtp_worker_remove(struct rtp_worker *w, struct rtp_session *s, int rtp_fd, int rtcp_fd);
+/* Report on r's session (rtp_rtcp_on_timer, on the worker) at due_ns, or
+ * no more.  Lock order: the session's lock, then the worker's report lock;
+ * a session must be cancelled before its last reference goes. */
+void rtp_worker_report_at(struct rtp_worker *w, struct rtp_report *r, uint64_t due_ns);
+void rtp_worker_report_cancel(struct rtp_worker *w, struct rtp_report *r);
 /* Tick s every 20 ms (on) or stop (off); the timerfd runs only while some
  * session of the worker wants ticks.  Lock order: the worker's tick lock,
  * then the session's. */

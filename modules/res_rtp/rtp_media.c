@@ -387,10 +387,6 @@ static void receive_packet(struct rtp_session *s, uint8_t *pkt, size_t len,
 
 void rtp_session_readable(struct rtp_sock *sock, uint8_t *buf)
 {
-	if (sock->timer) {
-		rtp_rtcp_on_timer(sock->session);
-		return;
-	}
 	for (int i = 0; i < READS_PER_EVENT; i++) {
 		struct sockaddr_storage from;
 		socklen_t fromlen = sizeof(from);

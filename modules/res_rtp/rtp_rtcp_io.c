@@ -5,9 +5,9 @@
  * reads the far end's reports on its own stream; nothing is forwarded to
  * the other leg of a relay (whose far end knows nothing of this one).
  *
- * The report timer is a one-shot timerfd in the session's worker's epoll
- * set (no thread of its own), re-armed after each report at the §6.3.1
- * interval: with two members and G.711's bandwidth that is always the
+ * The next report's time is an entry in the session's worker's schedule
+ * (rtp_worker_report_at: one timerfd per worker, not per session), set
+ * again after each report at the §6.3.1 interval: with two members and G.711's bandwidth that is always the
  * 5 s minimum (2.5 s for the first), spread 0.5-1.5 times at random.
  *
  * RTCP goes to the odd port (or a=rtcp's), or with RTCP-mux (RFC 5761) to
@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,7 +38,7 @@
 #define RTCP_BUF 512
 
 struct rtp_rtcp_state {
-	struct rtp_sock timer;		/* the timerfd's epoll registration */
+	struct rtp_report report;	/* our entry in the worker's schedule */
 	struct rtcp_rx rx;
 	bool mux;
 	unsigned remote_port;		/* 0: RTP port + 1 */
@@ -63,18 +62,21 @@ static uint32_t arrival_units(uint32_t clock)
 	return (uint32_t)((uint64_t)ts.tv_sec * clock + (uint64_t)ts.tv_nsec * clock / 1000000000u);
 }
 
-static void arm(struct rtp_rtcp_state *st)
+static uint64_t mono_ns(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void arm(struct rtp_session *s)
+{
+	struct rtp_rtcp_state *st = s->rtcpst;
 	double rnd = (double)rtp_random32() / 4294967296.0;
 	double secs = rtcp_interval(2, 2, RTCP_BW, true, st->avg_size, st->initial, rnd);
-	struct itimerspec its = { 0 };
-	uint64_t ns = (uint64_t)(secs * 1e9);
 
-	its.it_value.tv_sec = (time_t)(ns / 1000000000u);
-	its.it_value.tv_nsec = (long)(ns % 1000000000u);
-	if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
-		its.it_value.tv_nsec = 1;
-	timerfd_settime(st->timer.fd, 0, &its, NULL);
+	rtp_worker_report_at(s->worker, &st->report, mono_ns() + (uint64_t)(secs * 1e9));
 }
 
 /* ---- life ---- */
@@ -83,29 +85,30 @@ int rtp_rtcp_attach(struct rtp_session *s)
 {
 	struct rtp_rtcp_state *st = ly_calloc(1, sizeof(*st));
 
-	st->timer = (struct rtp_sock){ .session = s, .fd = -1, .timer = true };
+	st->report = (struct rtp_report){ .session = s, .slot = RTP_REPORT_IDLE };
 	st->initial = true;
 	st->avg_size = 100;	/* a first guess; §6.3.2 uses the probable size */
 	snprintf(st->cname, sizeof(st->cname), "%08x%08x@lyre", rtp_random32(), rtp_random32());
-	st->timer.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	s->rtcpst = st;
-	if (st->timer.fd < 0)
-		return errno;
-	arm(st);
 	return 0;
 }
 
-struct rtp_sock *rtp_rtcp_timer_sock(struct rtp_session *s)
+void rtp_rtcp_start(struct rtp_session *s)
 {
-	return &s->rtcpst->timer;
+	arm(s);
+}
+
+void rtp_rtcp_stop_locked(struct rtp_session *s)
+{
+	if (s->rtcpst && s->worker)
+		rtp_worker_report_cancel(s->worker, &s->rtcpst->report);
 }
 
 void rtp_rtcp_detach(struct rtp_session *s)
 {
 	if (!s->rtcpst)
 		return;
-	if (s->rtcpst->timer.fd >= 0)
-		close(s->rtcpst->timer.fd);
+	rtp_rtcp_stop_locked(s);	/* already done by a close; this covers the rest */
 	free(s->rtcpst);
 	s->rtcpst = NULL;
 }
@@ -215,15 +218,11 @@ static void send_locked(struct rtp_session *s, bool bye)
 
 void rtp_rtcp_on_timer(struct rtp_session *s)
 {
-	uint64_t v;
-
-	while (read(s->rtcpst->timer.fd, &v, sizeof(v)) == (ssize_t)sizeof(v))
-		;
 	pthread_mutex_lock(&s->lock);
 	if (!s->closed) {
 		send_locked(s, false);
 		s->rtcpst->peer_sends = false;
-		arm(s->rtcpst);
+		arm(s);
 	}
 	pthread_mutex_unlock(&s->lock);
 }

@@ -11,15 +11,17 @@
 
 struct rtp_session;
 
-/* At creation: the state and its report timer (armed).  0 or errno. */
+/* At creation: the state.  0 or errno. */
 int rtp_rtcp_attach(struct rtp_session *s);
-/* The timer's epoll registration, for rtp_worker_watch. */
-struct rtp_sock *rtp_rtcp_timer_sock(struct rtp_session *s);
-/* At destruction (closes the timer). */
+/* Once the session has its worker: schedule the first report. */
+void rtp_rtcp_start(struct rtp_session *s);
+/* At close, session locked and marked closed: no report any more. */
+void rtp_rtcp_stop_locked(struct rtp_session *s);
+/* At destruction. */
 void rtp_rtcp_detach(struct rtp_session *s);
 /* ly_rtp_set_rtcp. */
 int rtp_rtcp_set(struct rtp_session *s, bool mux, unsigned remote_port);
-/* The timer fired: send a report and re-arm. */
+/* The report is due (on the worker): send it and schedule the next. */
 void rtp_rtcp_on_timer(struct rtp_session *s);
 /* A compound packet from either socket (RTCP-mux on the RTP one). */
 void rtp_rtcp_receive(struct rtp_sock *sock, uint8_t *pkt, size_t len,

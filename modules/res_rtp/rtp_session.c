@@ -102,7 +102,8 @@ static void session_destroy(void *obj)
 	pthread_mutex_destroy(&s->lock);
 }
 
-static int bind_one(int family, const struct sockaddr *bind_addr, unsigned port, int *fd)
+static int bind_one(int family, const struct sockaddr *bind_addr, unsigned port, int *fd,
+		    struct sockaddr_storage *bound)
 {
 	struct sockaddr_storage ss = { .ss_family = (sa_family_t)family };
 	int one = 1;
@@ -119,6 +120,8 @@ static int bind_one(int family, const struct sockaddr *bind_addr, unsigned port,
 		return errno;
 	if (bind(*fd, (struct sockaddr *)&ss, rtp_addr_len((struct sockaddr *)&ss)) < 0)
 		return errno;
+	if (bound)
+		*bound = ss;
 	return 0;
 }
 
@@ -130,9 +133,9 @@ static int bind_pair(struct rtp_session *s, int family, const struct sockaddr *b
 	for (int i = 0; i < BIND_ATTEMPTS && err == EADDRINUSE; i++) {
 		if (rtp_ports_take(&s->port))
 			return EADDRINUSE;
-		err = bind_one(family, bind_addr, s->port, &s->rtp.fd);
+		err = bind_one(family, bind_addr, s->port, &s->rtp.fd, &s->local);
 		if (!err)
-			err = bind_one(family, bind_addr, s->port + 1, &s->rtcp.fd);
+			err = bind_one(family, bind_addr, s->port + 1, &s->rtcp.fd, NULL);
 		if (err) {
 			for (int *fd = &s->rtp.fd; fd; fd = fd == &s->rtp.fd ? &s->rtcp.fd : NULL) {
 				if (*fd >= 0)
@@ -193,11 +196,8 @@ int rtp_session_create(int family, const struct sockaddr *bind_addr, struct rtp_
 	if (!err) {
 		s->worker = rtp_worker_pick();
 		err = s->worker ? rtp_worker_add(s->worker, s, &s->rtp, &s->rtcp) : ENXIO;
-		/* The report timer: an fd the worker watches, like the sockets. */
-		int werr = err ? 0 : rtp_worker_watch(s->worker, rtp_rtcp_timer_sock(s));
-
-		if (werr)
-			ly_warning("RTP port %u: no RTCP reports: %s", s->port, strerror(werr));
+		if (!err)
+			rtp_rtcp_start(s);
 	}
 	if (err) {
 		ly_warning("No RTP session: %s", strerror(err));
@@ -244,22 +244,27 @@ void rtp_session_close(struct rtp_session *s)
 	pthread_mutex_lock(&s->lock);
 	rtp_rtcp_bye_locked(s);
 	s->closed = true;
+	rtp_rtcp_stop_locked(s);
 	chan = s->chan;
 	s->chan = NULL;
 	pthread_mutex_unlock(&s->lock);
 	ly_unref(chan);
 	list_remove(s);
-	rtp_worker_remove(s->worker, s, s->rtp.fd, s->rtcp.fd, rtp_rtcp_timer_sock(s)->fd);
+	rtp_worker_remove(s->worker, s, s->rtp.fd, s->rtcp.fd);
 	ly_unref(s);	/* the driver's; the worker drops its own */
 }
 
 /* ---- settings from the driver ---- */
 
+/* What bind was given, which is what getsockname would say (the port is
+ * always explicit, and an unconnected UDP socket keeps a wildcard
+ * address): one system call less per leg. */
 int rtp_session_local(struct rtp_session *s, struct sockaddr_storage *out)
 {
-	socklen_t len = sizeof(*out);
-
-	return getsockname(s->rtp.fd, (struct sockaddr *)out, &len) ? errno : 0;
+	if (s->rtp.fd < 0)
+		return EBADF;
+	*out = s->local;
+	return 0;
 }
 
 static void restart_learning(struct rtp_session *s)

@@ -8,13 +8,14 @@
 #include "rtp_srtp.h"
 
 /* Fields below `lock` are guarded by it, except those set at creation
- * (worker, sockets, port, family) which never change. */
+ * (worker, sockets, port, family, local) which never change. */
 struct rtp_session {
 	pthread_mutex_t lock;
 	struct rtp_worker *worker;
 	struct rtp_sock rtp, rtcp;
 	unsigned port;
 	int family;
+	struct sockaddr_storage local;	/* the RTP socket's address, as bound */
 	bool closed;
 
 	struct sockaddr_storage remote;	/* from SDP */

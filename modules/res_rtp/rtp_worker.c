@@ -1,12 +1,14 @@
 /* modules/res_rtp/rtp_worker.c - media worker threads: each serves its sessions' sockets. */
 /*
- * A worker is a thread with its own epoll set, an eventfd to be woken and
- * a timerfd that ticks while any of its sessions generates media (or
- * runs a jitter buffer).  Sessions are spread over the workers (fewest
- * sessions first) and stay on theirs for life, so one session's packets
- * are handled in order by one thread.  A relay from a session on one
- * worker to a session on another just sends on the other's socket: sendto
- * is thread-safe.
+ * A worker is a thread with its own epoll set, an eventfd to be woken, a
+ * timerfd that ticks while any of its sessions generates media (or runs a
+ * jitter buffer), and one more armed at the earliest RTCP report due among
+ * its sessions (a heap orders them), instead of a timerfd per session: a
+ * call that never carries audio then costs no timer system call at all.
+ * Sessions are spread over the workers (fewest sessions first) and stay on
+ * theirs for life, so one session's packets are handled in order by one
+ * thread.  A relay from a session on one worker to a session on another
+ * just sends on the other's socket: sendto is thread-safe.
  *
  * Pacing: each generating session is served every 20 ms, but not all in
  * one burst.  The 20 ms are cut into TICK_SLOTS slots of 2 ms; a session
@@ -27,11 +29,13 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lyre/lyre.h>
 
 #include "res_rtp.h"
+#include "rtp_rtcp_io.h"
 
 #define MAX_WORKERS 64
 #define EVENTS_PER_WAIT 64
@@ -45,7 +49,7 @@ struct tick_slot {
 
 struct removal {
 	struct rtp_session *s;
-	int fds[3];
+	int fds[2];
 };
 
 struct rtp_worker {
@@ -63,11 +67,17 @@ struct rtp_worker {
 	struct tick_slot slots[TICK_SLOTS];
 	size_t nticking;		/* sessions in all slots */
 	unsigned next_slot;		/* the one the next tick serves */
+	/* RTCP reports: a min-heap on due time; see rtp_worker_report_at. */
+	pthread_mutex_t report_lock;
+	int reportfd;
+	struct rtp_report **reports;
+	size_t nreports, capreports;
+	uint64_t report_armed_ns;	/* what reportfd is armed for; 0: nothing */
 	uint8_t buf[RTP_BUF_SIZE];	/* scratch for one datagram */
 };
 
 /* Distinct addresses tell the worker's own fds from sessions' sockets. */
-static char wake_tag, timer_tag;
+static char wake_tag, timer_tag, report_tag;
 
 static struct rtp_worker *workers[MAX_WORKERS];
 static unsigned nworkers;
@@ -105,7 +115,7 @@ static bool process_removals(struct rtp_worker *w)
 	stop = w->stop;
 	pthread_mutex_unlock(&w->lock);
 	for (size_t i = 0; i < n; i++) {
-		for (int k = 0; k < 3; k++)
+		for (int k = 0; k < 2; k++)
 			if (list[i].fds[k] >= 0)
 				epoll_ctl(w->epfd, EPOLL_CTL_DEL, list[i].fds[k], NULL);
 		atomic_fetch_sub(&w->sessions, 1);
@@ -138,6 +148,134 @@ static void run_ticks(struct rtp_worker *w)
 	pthread_mutex_unlock(&w->tick_lock);
 }
 
+/* ---- the RTCP report schedule ---- */
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void heap_set(struct rtp_worker *w, size_t i, struct rtp_report *r)
+{
+	w->reports[i] = r;
+	r->slot = i;
+}
+
+static void heap_up(struct rtp_worker *w, size_t i)
+{
+	struct rtp_report *r = w->reports[i];
+
+	while (i > 0 && w->reports[(i - 1) / 2]->due_ns > r->due_ns) {
+		heap_set(w, i, w->reports[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	heap_set(w, i, r);
+}
+
+static void heap_down(struct rtp_worker *w, size_t i)
+{
+	struct rtp_report *r = w->reports[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= w->nreports)
+			break;
+		if (c + 1 < w->nreports && w->reports[c + 1]->due_ns < w->reports[c]->due_ns)
+			c++;
+		if (w->reports[c]->due_ns >= r->due_ns)
+			break;
+		heap_set(w, i, w->reports[c]);
+		i = c;
+	}
+	heap_set(w, i, r);
+}
+
+static void heap_remove(struct rtp_worker *w, struct rtp_report *r)
+{
+	size_t i = r->slot;
+	struct rtp_report *last = w->reports[--w->nreports];
+
+	r->slot = RTP_REPORT_IDLE;
+	if (last == r)
+		return;
+	heap_set(w, i, last);
+	heap_up(w, i);
+	heap_down(w, last->slot);
+}
+
+/* report_lock held.  Absolute, so a late arming never fires late. */
+static void arm_report(struct rtp_worker *w, uint64_t due_ns)
+{
+	struct itimerspec its = { 0 };
+
+	its.it_value.tv_sec = (time_t)(due_ns / 1000000000u);
+	its.it_value.tv_nsec = (long)(due_ns % 1000000000u);
+	if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+		its.it_value.tv_nsec = 1;	/* a zero it_value would disarm */
+	if (timerfd_settime(w->reportfd, TFD_TIMER_ABSTIME, &its, NULL))
+		ly_error("RTP worker %u: timerfd_settime: %s", w->index, strerror(errno));
+	w->report_armed_ns = due_ns;
+}
+
+void rtp_worker_report_at(struct rtp_worker *w, struct rtp_report *r, uint64_t due_ns)
+{
+	pthread_mutex_lock(&w->report_lock);
+	r->due_ns = due_ns;
+	if (r->slot == RTP_REPORT_IDLE) {
+		if (w->nreports == w->capreports) {
+			w->capreports = w->capreports ? w->capreports * 2 : 16;
+			w->reports = ly_realloc(w->reports, w->capreports * sizeof(*w->reports));
+		}
+		heap_set(w, w->nreports++, r);
+	}
+	heap_up(w, r->slot);
+	heap_down(w, r->slot);
+	/* Only a new earliest due re-arms: usually none at all. */
+	if (w->reports[0] == r && (!w->report_armed_ns || due_ns < w->report_armed_ns))
+		arm_report(w, due_ns);
+	pthread_mutex_unlock(&w->report_lock);
+}
+
+/* The timer stays armed: firing for nothing is cheaper than re-arming. */
+void rtp_worker_report_cancel(struct rtp_worker *w, struct rtp_report *r)
+{
+	pthread_mutex_lock(&w->report_lock);
+	if (r->slot != RTP_REPORT_IDLE)
+		heap_remove(w, r);
+	pthread_mutex_unlock(&w->report_lock);
+}
+
+/* Every report due: the sessions are referenced while the lock is held
+ * (a session leaves the heap before its last reference can go, see
+ * rtp_session_close) and reported on without it. */
+static void run_reports(struct rtp_worker *w)
+{
+	struct rtp_session *due[EVENTS_PER_WAIT];
+	uint64_t now = mono_ns();
+	size_t n = 0;
+
+	drain_fd(w->reportfd);
+	pthread_mutex_lock(&w->report_lock);
+	w->report_armed_ns = 0;
+	while (w->nreports && w->reports[0]->due_ns <= now && n < EVENTS_PER_WAIT) {
+		struct rtp_report *r = w->reports[0];
+
+		heap_remove(w, r);
+		due[n++] = ly_ref(r->session);
+	}
+	if (w->nreports)
+		arm_report(w, w->reports[0]->due_ns);	/* the past (more left due) fires at once */
+	pthread_mutex_unlock(&w->report_lock);
+	for (size_t i = 0; i < n; i++) {
+		rtp_rtcp_on_timer(due[i]);
+		ly_unref(due[i]);
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct rtp_worker *w = arg;
@@ -157,6 +295,8 @@ static void *worker_main(void *arg)
 				drain_fd(w->wakefd);
 			else if (ev[i].data.ptr == &timer_tag)
 				tick = true;
+			else if (ev[i].data.ptr == &report_tag)
+				run_reports(w);
 			else
 				rtp_session_readable(ev[i].data.ptr, w->buf);
 		}
@@ -181,10 +321,12 @@ static int watch(struct rtp_worker *w, int fd, void *tag)
 
 static void worker_free(struct rtp_worker *w)
 {
-	for (int *fd = (int[]){ w->epfd, w->wakefd, w->timerfd }, k = 0; k < 3; k++)
+	for (int *fd = (int[]){ w->epfd, w->wakefd, w->timerfd, w->reportfd }, k = 0; k < 4; k++)
 		if (fd[k] >= 0)
 			close(fd[k]);
 	pthread_mutex_destroy(&w->lock);
+	pthread_mutex_destroy(&w->report_lock);
+	free(w->reports);
 	pthread_mutex_destroy(&w->tick_lock);
 	for (int k = 0; k < TICK_SLOTS; k++)
 		free(w->slots[k].s);
@@ -225,15 +367,19 @@ static int worker_new(unsigned index, unsigned rt_priority, struct rtp_worker **
 	w->index = index;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_mutex_init(&w->tick_lock, NULL);
+	pthread_mutex_init(&w->report_lock, NULL);
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	w->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	w->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (w->epfd < 0 || w->wakefd < 0 || w->timerfd < 0)
+	w->reportfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (w->epfd < 0 || w->wakefd < 0 || w->timerfd < 0 || w->reportfd < 0)
 		err = errno;
 	if (!err)
 		err = watch(w, w->wakefd, &wake_tag);
 	if (!err)
 		err = watch(w, w->timerfd, &timer_tag);
+	if (!err)
+		err = watch(w, w->reportfd, &report_tag);
 	snprintf(name, sizeof(name), "rtp-worker-%u", index);
 	if (!err)
 		err = ly_thread_create(&w->tid, name, worker_main, w);
@@ -314,22 +460,22 @@ int rtp_worker_add(struct rtp_worker *w, struct rtp_session *s, struct rtp_sock 
 	return 0;
 }
 
-int rtp_worker_watch(struct rtp_worker *w, struct rtp_sock *sock)
+void rtp_worker_remove(struct rtp_worker *w, struct rtp_session *s, int rtp_fd, int rtcp_fd)
 {
-	return watch(w, sock->fd, sock);
-}
+	bool first;
 
-void rtp_worker_remove(struct rtp_worker *w, struct rtp_session *s, int rtp_fd, int rtcp_fd,
-		       int timer_fd)
-{
 	pthread_mutex_lock(&w->lock);
 	if (w->nremovals == w->capremovals) {
 		w->capremovals = w->capremovals ? w->capremovals * 2 : 16;
 		w->removals = ly_realloc(w->removals, w->capremovals * sizeof(*w->removals));
 	}
-	w->removals[w->nremovals++] = (struct removal){ s, { rtp_fd, rtcp_fd, timer_fd } };
+	w->removals[w->nremovals++] = (struct removal){ s, { rtp_fd, rtcp_fd } };
+	first = w->nremovals == 1;
 	pthread_mutex_unlock(&w->lock);
-	wake(w);
+	/* Only the first removal of a batch wakes the worker: it takes the
+	 * whole queue at once, so later ones ride on that wake-up. */
+	if (first)
+		wake(w);
 }
 
 static void arm_timer(struct rtp_worker *w, bool on)
