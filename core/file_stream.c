@@ -32,7 +32,7 @@
  * ends (the worker queues one) or is credited (the fallback timer), and by
  * a digit or hangup.  It used to look every 60 ms, and at thousands of
  * prompts those wake-ups cost more CPU than sending the audio. */
-#define POLL_MS 1000
+#define POLL_MS 5000
 /* At most this many frames written at once after the channel thread lagged. */
 #define MAX_CATCH_UP 3
 
