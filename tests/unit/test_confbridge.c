@@ -20,6 +20,7 @@
 #include "cli_int.h"
 #include "media_int.h"
 #include "tap.h"
+#include "module_link.h"
 
 #include "../../modules/app_confbridge/confbridge.h"
 
@@ -29,16 +30,7 @@ static char top[PATH_MAX], dir[PATH_MAX], moduledir[PATH_MAX + 16];
 
 static void link_module(const char *name)
 {
-	char *target = ly_asprintf("%s/modules/%s/.libs/%s.so", top, name, name);
-	char *link = ly_asprintf("%s/%s.so", moduledir, name);
-	struct ly_buf why;
-
-	CHECK_INT(symlink(target, link), 0);
-	ly_buf_init(&why);
-	CHECK_INT(ly_module_load(name, &why), 0);
-	ly_buf_free(&why);
-	free(target);
-	free(link);
+	unit_link_module(top, moduledir, name);
 }
 
 static void test_setup(void)

@@ -25,6 +25,7 @@
 #include "media_int.h"
 #include "settings.h"
 #include "tap.h"
+#include "module_link.h"
 
 /* ---- building WAV headers ---- */
 
@@ -228,16 +229,7 @@ static void put(const char *dir, const char *rest, size_t raw_len)
 
 static void link_module(const char *name)
 {
-	char *target = ly_asprintf("%s/modules/%s/.libs/%s.so", top, name, name);
-	char *link = ly_asprintf("%s/%s.so", moduledir, name);
-	struct ly_buf why;
-
-	CHECK_INT(symlink(target, link), 0);
-	ly_buf_init(&why);
-	CHECK_INT(ly_module_load(name, &why), 0);
-	ly_buf_free(&why);
-	free(target);
-	free(link);
+	unit_link_module(top, moduledir, name);
 }
 
 static void test_setup(void)
