@@ -366,6 +366,86 @@ int ly_file_seek(struct ly_file *f, long ms, int whence)
 	return 0;
 }
 
+/* ---- a prompt shared already translated ---- */
+
+struct build_arg {
+	const struct ly_format *from, *to;
+	size_t chunk;		/* 20 ms of `from` */
+	bool whole2;
+};
+
+/* Run the whole audio through one translation path in 20 ms frames, as
+ * a stream would, and keep what comes out. */
+static int build_translated(const uint8_t *audio, size_t len, void *arg, uint8_t **out,
+			    size_t *outlen)
+{
+	const struct build_arg *a = arg;
+	struct ly_trans_path *path = ly_trans_path_new(a->from, a->to);
+	struct ly_buf b;
+
+	if (!path)
+		return ENOSYS;
+	ly_buf_init(&b);
+	for (size_t at = 0; at < len;) {
+		size_t n = len - at < a->chunk ? len - at : a->chunk;
+		struct ly_frame *in, *o;
+
+		if (a->whole2)
+			n -= n % 2;
+		if (n == 0)
+			break;
+		in = ly_frame_voice_new(a->from, a->from->samples(audio + at, n), audio + at, n);
+		if ((o = ly_trans_path_run(path, in)) != NULL)
+			ly_buf_append(&b, o->data, o->datalen);
+		ly_frame_free(o);
+		ly_frame_free(in);
+		at += n;
+	}
+	ly_trans_path_free(path);
+	*outlen = b.len;
+	*out = b.len ? (uint8_t *)b.data : ly_malloc(1);	/* the buffer is ours now */
+	if (!b.len)
+		ly_buf_free(&b);
+	return 0;
+}
+
+/* One byte per sample at 8 kHz (G.711): any byte offset is a frame
+ * boundary, so a translated copy can be entered anywhere. */
+static bool byte_per_sample(const struct ly_format *fmt)
+{
+	static const uint8_t probe[8];
+
+	return fmt->rate == 8000 && fmt->samples(probe, sizeof(probe)) == sizeof(probe);
+}
+
+int ly_file_use_format(struct ly_file *f, const struct ly_format *want)
+{
+	struct build_arg a;
+	const uint8_t *data;
+	size_t len, at;
+	long ms;
+	int err;
+
+	if (!want || want == f->fmt)
+		return 0;
+	if (!f->cached || !byte_per_sample(want))
+		return ENOTSUP;
+	a = (struct build_arg){ .from = f->fmt, .to = want, .whole2 = f->whole2,
+				.chunk = (size_t)f->bytes_per_sec / 50 };
+	err = file_cache_variant(f->cached, want, build_translated, &a, &data, &len);
+	if (err)
+		return err;
+	ms = ly_file_tell(f);
+	at = (size_t)ms * (want->rate / 1000);
+	f->fmt = want;
+	f->bytes_per_sec = want->rate;
+	f->whole2 = false;
+	f->audio = data;
+	f->len = len;
+	f->left = at < len ? len - at : 0;
+	return 0;
+}
+
 void ly_file_close(struct ly_file *f)
 {
 	if (!f)

@@ -12,6 +12,11 @@
  * (each at most FILE_CACHE_MAX_BYTES).  A file changed on disk (other
  * inode, size or mtime) gets a new entry; streams already playing keep the
  * audio they started with.  The lock is taken only to open and close.
+ *
+ * An entry can also hold its audio already translated (a variant per
+ * target format, file_cache_variant): callers hearing a 16-bit WAV on a
+ * G.711 channel then share one translation instead of each running its
+ * own every 20 ms.
  */
 #include "config.h"
 
@@ -25,6 +30,13 @@
 
 #include "file_cache.h"
 
+struct variant {
+	const void *key;
+	uint8_t *data;
+	size_t len;
+	struct variant *next;
+};
+
 struct file_cache_ent {
 	dev_t dev;
 	ino_t ino;
@@ -34,6 +46,7 @@ struct file_cache_ent {
 	size_t len;
 	uint8_t *data;
 	unsigned refs;
+	struct variant *variants;	/* under cache_lock; freed with the entry */
 	struct file_cache_ent *next;
 };
 
@@ -134,7 +147,58 @@ void file_cache_put(struct file_cache_ent *ent)
 	}
 	pthread_mutex_unlock(&cache_lock);
 	if (ent) {
+		while (ent->variants) {
+			struct variant *v = ent->variants;
+
+			ent->variants = v->next;
+			free(v->data);
+			free(v);
+		}
 		free(ent->data);
 		free(ent);
 	}
+}
+
+static struct variant *find_variant(const struct file_cache_ent *ent, const void *key)
+{
+	struct variant *v = ent->variants;
+
+	while (v && v->key != key)
+		v = v->next;
+	return v;
+}
+
+int file_cache_variant(struct file_cache_ent *ent, const void *key, file_cache_build_fn build,
+		       void *arg, const uint8_t **data, size_t *len)
+{
+	struct variant *v, *o;
+	int err;
+
+	pthread_mutex_lock(&cache_lock);
+	v = find_variant(ent, key);
+	pthread_mutex_unlock(&cache_lock);
+	if (!v) {
+		/* Built without the lock, as file_cache_get reads: the loser
+		 * of a race drops its copy. */
+		v = ly_calloc(1, sizeof(*v));
+		v->key = key;
+		if ((err = build(ent->data, ent->len, arg, &v->data, &v->len)) != 0) {
+			free(v);
+			return err;
+		}
+		pthread_mutex_lock(&cache_lock);
+		if ((o = find_variant(ent, key)) == NULL) {
+			v->next = ent->variants;
+			ent->variants = v;
+		}
+		pthread_mutex_unlock(&cache_lock);
+		if (o) {
+			free(v->data);
+			free(v);
+			v = o;
+		}
+	}
+	*data = v->data;
+	*len = v->len;
+	return 0;
 }

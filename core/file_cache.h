@@ -23,4 +23,16 @@ int file_cache_get(int fd, const struct stat *st, off_t start, size_t len,
 		   const uint8_t **data, struct file_cache_ent **ent);
 void file_cache_put(struct file_cache_ent *ent);	/* NULL-safe */
 
+/* Makes the entry's audio in another form: *out (malloc'ed) and *outlen. */
+typedef int (*file_cache_build_fn)(const uint8_t *audio, size_t len, void *arg, uint8_t **out,
+				   size_t *outlen);
+
+/*
+ * The entry's audio as `build` makes it for `key` (a format, say), made
+ * once per entry and key and shared like the audio itself: *data stays
+ * valid while the caller holds the entry.  0 or build's error.
+ */
+int file_cache_variant(struct file_cache_ent *ent, const void *key, file_cache_build_fn build,
+		       void *arg, const uint8_t **data, size_t *len);
+
 #endif

@@ -239,6 +239,8 @@ static struct ly_frame *file_gen(void *arg)
 
 int ly_file_play_open(struct ly_channel *c, struct ly_file *file, const char *stop, char *digit)
 {
+	/* Callers of a prompt share its translation when they can. */
+	(void)ly_file_use_format(file, ly_chan_native_format(c));
 	return ly_play_generator(c, ly_file_format(file), file_gen, file, stop, digit);
 }
 

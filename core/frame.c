@@ -22,12 +22,20 @@ struct ly_frame *ly_frame_new(enum ly_frame_type type, size_t datalen)
 struct ly_frame *ly_frame_voice_new(const struct ly_format *fmt, unsigned samples,
 				    const void *data, size_t datalen)
 {
-	struct ly_frame *f = ly_frame_new(LY_FRAME_VOICE, datalen);
+	struct ly_frame *f;
 
+	if (!data || !datalen)
+		f = ly_frame_new(LY_FRAME_VOICE, datalen);
+	else {	/* every 20 ms of every stream: zero only the header */
+		f = ly_malloc(sizeof(*f) + datalen);
+		memset(f, 0, sizeof(*f));
+		f->type = LY_FRAME_VOICE;
+		f->datalen = datalen;
+		f->data = (uint8_t *)(f + 1);
+		memcpy(f->data, data, datalen);
+	}
 	f->format = fmt;
 	f->samples = samples;
-	if (data && datalen)
-		memcpy(f->data, data, datalen);
 	return f;
 }
 

@@ -74,6 +74,12 @@ int ly_file_open(const char *name, const char *language, const struct ly_format 
 		 struct ly_file **out);
 
 const struct ly_format *ly_file_format(const struct ly_file *f);
+/* From here on read f in `want`, translated once and shared by every
+ * reader of the same prompt (the audio must be held in memory and `want`
+ * a one-byte-per-sample format such as G.711; the position is kept).
+ * 0 (also when f already is in `want`), ENOTSUP, or ENOSYS (no path):
+ * then the caller translates each frame itself, as before. */
+int ly_file_use_format(struct ly_file *f, const struct ly_format *want);
 const char *ly_file_path(const struct ly_file *f);
 /* The next `ms` milliseconds of audio as a voice frame in the file's
  * format (shorter at the end), or NULL at the end of the file. */

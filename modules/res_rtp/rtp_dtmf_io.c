@@ -95,6 +95,8 @@ static int send_op(struct rtp_session *s, char digit, bool begin, unsigned ms)
 		rtp_dtmf_tx_begin(&s->dtmf->tx, digit, ly_now_ms());
 	else if (ok)
 		rtp_dtmf_tx_end(&s->dtmf->tx, digit, ms, ly_now_ms());
+	if (ok)
+		s->dtmf_sending = true;
 	pthread_mutex_unlock(&s->lock);
 	if (!ok)
 		return ENOTSUP;
@@ -261,10 +263,16 @@ bool rtp_dtmf_tick_locked(struct rtp_session *s, uint8_t *pkt)
 	uint8_t payload[RTP_DTMF_PAYLOAD];
 	bool first, last;
 
-	/* Idle first: this runs every 20 ms on every session, and reading
-	 * the clock was most of its cost. */
-	if (!can_send(d) || !rtp_dtmf_tx_busy(&d->tx) ||
-	    !rtp_dtmf_tx_tick(&d->tx, d->clock / 50, ly_now_ms(), payload, &first, &last))
+	/* Idle first, from the session's own hot line: this runs every 20 ms
+	 * on every session, and reading the clock, or even d, was most of
+	 * its cost. */
+	if (!s->dtmf_sending)
+		return false;
+	if (!can_send(d) || !rtp_dtmf_tx_busy(&d->tx)) {
+		s->dtmf_sending = false;
+		return false;
+	}
+	if (!rtp_dtmf_tx_tick(&d->tx, d->clock / 50, ly_now_ms(), payload, &first, &last))
 		return false;
 	if (d->mode == LY_RTP_DTMF_RFC4733)
 		send_event(s, pkt, payload, first, last);

@@ -44,10 +44,11 @@ _Static_assert(RTP_BUF_SIZE >= RTP_MAX_PACKET + RTP_SRTP_TRAILER, "room for SRTP
 
 /* ---- sending ---- */
 
-/* Our PT for a format, or -1 when SDP gave it none. */
+/* Our PT for a format, or -1 when SDP gave it none.  The cache sits in
+ * the session's hot lines; rtp_session_set_payload clears it. */
 static int pt_for_format(struct rtp_session *s, const struct ly_format *fmt)
 {
-	if (s->cached_fmt == fmt && s->pt_fmt[s->cached_pt] == fmt)
+	if (s->cached_fmt == fmt)
 		return (int)s->cached_pt;
 	for (unsigned pt = 0; pt < 128; pt++) {
 		if (s->pt_fmt[pt] == fmt) {
@@ -67,8 +68,8 @@ void rtp_session_send_locked(struct rtp_session *s, const struct sockaddr_storag
 		return;	/* libsrtp refuses only what it cannot stamp: nothing to send */
 	if (sendto(s->rtp.fd, pkt, len, 0, (const struct sockaddr *)dest,
 		   rtp_addr_len((const struct sockaddr *)dest)) == (ssize_t)len) {
-		s->stats.packets_out++;
-		s->stats.bytes_out += len;
+		s->packets_out++;
+		s->bytes_out += len;
 	}
 }
 

@@ -174,7 +174,7 @@ static size_t build_locked(struct rtp_session *s, uint8_t *buf, bool bye)
 	uint64_t now_ms = ly_now_ms();
 	struct rtcp_report r = {
 		.ssrc = s->out.ssrc,
-		.sr = s->stats.packets_out > st->packets_at_report,
+		.sr = s->packets_out > st->packets_at_report,
 		.cname = st->cname,
 		.bye = bye,
 	};
@@ -182,15 +182,15 @@ static size_t build_locked(struct rtp_session *s, uint8_t *buf, bool bye)
 	if (r.sr) {
 		r.ntp = rtcp_ntp_now();
 		r.rtp_ts = rtp_ts_now(s, now_ms);
-		r.packets = (uint32_t)s->stats.packets_out;
+		r.packets = (uint32_t)s->packets_out;
 		/* Payload octets: what we sent less the RTP headers. */
-		r.octets = (uint32_t)(s->stats.bytes_out - RTP_HEADER_LEN * s->stats.packets_out);
+		r.octets = (uint32_t)(s->bytes_out - RTP_HEADER_LEN * s->packets_out);
 	}
 	if (st->rx.active) {
 		rtcp_rx_block(&st->rx, now_ms, &r.blocks[0]);
 		r.nblocks = 1;
 	}
-	st->packets_at_report = s->stats.packets_out;
+	st->packets_at_report = s->packets_out;
 	return rtcp_build(buf, RTCP_BUF, &r);
 }
 
@@ -230,7 +230,7 @@ void rtp_rtcp_on_timer(struct rtp_session *s)
 void rtp_rtcp_bye_locked(struct rtp_session *s)
 {
 	/* §6.3.7: a BYE only from a session that took part. */
-	if (s->rtcpst && (s->stats.packets_out || s->stats.rtcp_out))
+	if (s->rtcpst && (s->packets_out || s->stats.rtcp_out))
 		send_locked(s, true);
 }
 

@@ -342,12 +342,20 @@ int rtp_session_set_channel(struct rtp_session *s, struct ly_channel *chan)
 	return 0;
 }
 
+/* The counters the tick updates live in the session's hot lines. */
+static void stats_locked(struct rtp_session *s, struct ly_rtp_stats *out)
+{
+	*out = s->stats;
+	out->packets_out = s->packets_out;
+	out->bytes_out = s->bytes_out;
+	out->ssrc_out = s->out.ssrc;
+	rtp_rtcp_stats_locked(s, out);
+}
+
 int rtp_session_stats(struct rtp_session *s, struct ly_rtp_stats *out)
 {
 	pthread_mutex_lock(&s->lock);
-	*out = s->stats;
-	out->ssrc_out = s->out.ssrc;
-	rtp_rtcp_stats_locked(s, out);
+	stats_locked(s, out);
 	pthread_mutex_unlock(&s->lock);
 	return 0;
 }
@@ -423,9 +431,7 @@ void rtp_session_foreach(void (*fn)(const struct rtp_session_view *v, void *arg)
 		v.relayed = s->peer != NULL;
 		v.symmetric = s->symmetric;
 		v.srtp = rtp_srtp_suite(s->srtp);
-		v.stats = s->stats;
-		v.stats.ssrc_out = s->out.ssrc;
-		rtp_rtcp_stats_locked(s, &v.stats);
+		stats_locked(s, &v.stats);
 		pthread_mutex_unlock(&s->lock);
 		fn(&v, arg);
 	}

@@ -3,51 +3,77 @@
 #define RES_RTP_SESSION_INT_H
 
 #include <pthread.h>
+#include <stddef.h>
 
 #include "res_rtp.h"
 #include "rtp_srtp.h"
 
 /* Fields below `lock` are guarded by it, except those set at creation
- * (worker, sockets, port, family, local) which never change. */
+ * (worker, sockets, port, family, local) which never change.
+ *
+ * The order matters for playback at scale: a media worker ticks every
+ * generating session every 20 ms, and with thousands of them each tick
+ * is a cache miss per line touched.  What a tick reads (lock, the
+ * generator, DTMF and jitter-buffer state, the stamp, the socket and the
+ * destination) sits in the first lines, which the worker prefetches a
+ * few sessions ahead (rtp_worker.c); the rest follows. */
 struct rtp_session {
+	/* ---- read on every tick ---- */
 	pthread_mutex_t lock;
+	bool closed;
+	bool have_remote;
+	bool symmetric, strict;
+	bool have_source;
+	bool dtmf_sending;		/* a digit is going out: the tick asks rtp_dtmf */
+	struct rtp_sock rtp;
+	ly_rtp_generator gen;
+	void *gen_arg;
+	struct rtp_dtmf_state *dtmf;	/* rtp_dtmf_io.c; NULL until set */
+	struct rtp_jb *jb;		/* rtp_jb.c; NULL until audio for a channel */
+	struct rtp_srtp *srtp;		/* NULL: plain RTP (rtp_srtp.h) */
+	struct ly_channel *chan;
+	ly_rtp_audio_fn tap;		/* voice for the channel goes here instead */
+	void *tap_arg;
+	const struct ly_format *cached_fmt;	/* last format -> PT lookup */
+	unsigned cached_pt;
+	struct rtp_out out;
+	uint64_t packets_out, bytes_out;	/* stats.packets_out/bytes_out, kept here */
+	struct sockaddr_storage remote;	/* from SDP */
+	struct sockaddr_storage source;	/* learnt (strict: locked) source */
+
+	/* ---- the rest ---- */
 	struct rtp_worker *worker;
-	struct rtp_sock rtp, rtcp;
+	struct rtp_sock rtcp;
 	unsigned port;
 	int family;
 	struct sockaddr_storage local;	/* the RTP socket's address, as bound */
-	bool closed;
-
-	struct sockaddr_storage remote;	/* from SDP */
-	bool have_remote;
-	bool symmetric, strict;
 	unsigned probation;
-	struct sockaddr_storage source;	/* learnt (strict: locked) source */
-	bool have_source;
 	struct sockaddr_storage cand;	/* a source on probation */
 	uint32_t cand_ssrc;
 	uint16_t cand_seq;
 	unsigned cand_count;
 
 	const struct ly_format *pt_fmt[128];
-	const struct ly_format *cached_fmt;	/* last format -> PT lookup */
-	unsigned cached_pt;
-	struct ly_channel *chan;
 	struct rtp_session *peer;
-	ly_rtp_generator gen;
-	void *gen_arg;
-	ly_rtp_audio_fn tap;		/* voice for the channel goes here instead */
-	void *tap_arg;
-	struct rtp_out out;
 	struct ly_rtp_stats stats;
-	struct rtp_dtmf_state *dtmf;	/* rtp_dtmf_io.c; NULL until set */
-	struct rtp_srtp *srtp;		/* NULL: plain RTP (rtp_srtp.h) */
 	unsigned jb_max_ms;		/* 0: no jitter buffer (rtp.conf jbenable) */
-	struct rtp_jb *jb;		/* rtp_jb.c; NULL until audio for a channel */
 	struct rtp_rtcp_state *rtcpst;	/* rtp_rtcp_io.c */
 
 	struct rtp_session *prev, *next;	/* all sessions, for the CLI */
 };
+
+/* The lines a tick reads, asked for ahead of the tick (rtp_worker.c):
+ * the fields above `remote`, and the start of the two addresses (an
+ * IPv6 sockaddr is 28 bytes; the rest of sockaddr_storage is padding). */
+#define RTP_SESSION_HOT_BYTES offsetof(struct rtp_session, remote)
+
+static inline void rtp_session_prefetch_hot(const struct rtp_session *s)
+{
+	for (size_t off = 0; off < RTP_SESSION_HOT_BYTES; off += 64)
+		__builtin_prefetch((const char *)s + off);
+	__builtin_prefetch(&s->remote);
+	__builtin_prefetch(&s->source);
+}
 
 struct rtp_dtmf_state;
 

@@ -36,6 +36,7 @@
 
 #include "res_rtp.h"
 #include "rtp_rtcp_io.h"
+#include "rtp_session_int.h"
 
 #define MAX_WORKERS 64
 #define EVENTS_PER_WAIT 64
@@ -46,6 +47,8 @@
  * FINE_FROM ticking sessions (with hysteresis) one 20 ms tick serves every
  * slot in order - a burst of 200 sessions takes about 1.5 ms. */
 #define FINE_FROM 200
+/* How many sessions ahead a tick prefetches (a tick is about 2 us). */
+#define PREFETCH_AHEAD 4
 #define COARSE_BELOW 100
 
 struct tick_slot {
@@ -150,8 +153,13 @@ static void run_ticks(struct rtp_worker *w)
 		struct tick_slot *sl = &w->slots[w->next_slot];
 
 		w->next_slot = (w->next_slot + 1) % TICK_SLOTS;
-		for (size_t i = 0; i < sl->n; i++)
+		for (size_t i = 0; i < sl->n; i++) {
+			/* Thousands of sessions do not stay in the cache from one
+			 * tick to the next: ask for the next ones' lines early. */
+			if (i + PREFETCH_AHEAD < sl->n)
+				rtp_session_prefetch_hot(sl->s[i + PREFETCH_AHEAD]);
 			rtp_session_on_tick(sl->s[i]);
+		}
 	}
 	pthread_mutex_unlock(&w->tick_lock);
 }

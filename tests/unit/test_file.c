@@ -471,6 +471,56 @@ static void test_shared_and_streamed(void)
 	free(big);
 }
 
+/* One slin sample as the slin -> ulaw path encodes it. */
+static int ulaw_of(int16_t v)
+{
+	struct ly_trans_path *path = ly_trans_path_new(ly_format_find("slin"), ly_format_find("ulaw"));
+	uint8_t le[2] = { (uint8_t)v, (uint8_t)((uint16_t)v >> 8) };
+	struct ly_frame *in = ly_frame_voice_new(ly_format_find("slin"), 1, le, 2);
+	struct ly_frame *out = ly_trans_path_run(path, in);
+	int b = out && out->datalen == 1 ? out->data[0] : -1;
+
+	ly_frame_free(out);
+	ly_frame_free(in);
+	ly_trans_path_free(path);
+	return b;
+}
+
+/* Readers of a prompt on G.711 channels share one translated copy
+ * (ly_file_use_format): frames in the new format, the position kept,
+ * and what cannot be shared refused so the caller translates itself. */
+static void test_shared_translation(void)
+{
+	const struct ly_format *ulaw = ly_format_find("ulaw");
+	struct ly_file *a, *b;
+	struct ly_frame *fr;
+	unsigned samples = 0;
+
+	CHECK_INT(ly_file_open("x", "en", ly_format_find("slin"), &a), 0);
+	CHECK_INT(ly_file_open("x", "en", ly_format_find("slin"), &b), 0);
+	CHECK_INT(ly_file_seek(b, 51, SEEK_SET), 0);	/* sample 408: 8000 */
+	CHECK_INT(ly_file_use_format(a, ulaw), 0);
+	CHECK_INT(ly_file_use_format(b, ulaw), 0);
+	CHECK_INT(ly_file_use_format(b, ulaw), 0);	/* already: nothing to do */
+	CHECK_STR(ly_file_format(a)->name, "ulaw");
+	CHECK_INT(ly_file_tell(b), 51);
+	fr = ly_file_read(b, 20);
+	CHECK(fr && fr->format == ulaw && fr->datalen == 160);
+	if (fr)
+		CHECK_INT(fr->data[0], ulaw_of(8000));
+	ly_frame_free(fr);
+	while ((fr = ly_file_read(a, 20)) != NULL) {
+		if (samples == 0)	/* samples 0, 1000, 2000: (k % 16) * 1000 */
+			CHECK(fr->data[0] == ulaw_of(0) && fr->data[2] == ulaw_of(2000));
+		samples += fr->samples;
+		ly_frame_free(fr);
+	}
+	CHECK_INT(samples, 1000);
+	CHECK_INT(ly_file_use_format(a, ly_format_find("g722")), ENOTSUP);	/* not a byte a sample */
+	ly_file_close(a);
+	ly_file_close(b);
+}
+
 /* ---- playing to a channel without RTP: the shared timer ---- */
 
 static unsigned written, written_samples;
@@ -554,4 +604,5 @@ TAP_MAIN(TAP(test_wav_good),
 	 TAP(test_read_frames),
 	 TAP(test_seek),
 	 TAP(test_shared_and_streamed),
+	 TAP(test_shared_translation),
 	 TAP(test_play_paced))
