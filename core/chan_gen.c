@@ -1,4 +1,4 @@
-/* core/chan_gen.c - background audio on a channel: a generator run by the RTP media worker every 20 ms (music on hold, tones). */
+/* core/chan_gen.c - background audio on a channel (music on hold, tones): a generator run every 20 ms by the RTP media worker, or by the channel's reader on the core media timer. */
 #include "config.h"
 
 #include <errno.h>
@@ -12,8 +12,15 @@
 #include "lyre/rtp.h"
 #include "lyre/utils.h"
 
+#include "chan_gen_int.h"
+#include "media_timer.h"
+
+/* After the reader lagged, at most this many frames are written at once. */
+#define MAX_CATCH_UP 3
+
 struct chan_gen {
-	struct ly_rtp *rtp;
+	struct ly_rtp *rtp;		/* NULL: timed by the core timer instead */
+	struct media_timer_entry timer;
 	const struct ly_format *native;
 	ly_chan_gen_fn fn;
 	void *arg;
@@ -27,7 +34,10 @@ static void gen_free(void *data)
 	struct chan_gen *g = data;
 
 	/* The RTP session stops calling generators when it closes, which
-	 * happens before its channel is destroyed. */
+	 * happens before its channel is destroyed; the core timer is left
+	 * here. */
+	if (!g->rtp)
+		media_timer_leave(&g->timer);
 	if (g->release)
 		g->release(g->arg);
 	ly_trans_path_free(g->path);
@@ -74,8 +84,28 @@ void ly_chan_gen_stop(struct ly_channel *c, ly_chan_gen_fn fn)
 	if (!g || (fn && g->fn != fn))
 		return;
 	ly_chan_datastore_remove(c, &gen_info);
-	ly_rtp_set_generator(g->rtp, NULL, NULL);	/* returns once tick is idle */
+	if (g->rtp)
+		ly_rtp_set_generator(g->rtp, NULL, NULL);	/* returns once tick is idle */
+	else
+		chan_set_gen_timed(c, false);	/* the reader is this thread: idle */
 	gen_free(g);
+}
+
+void chan_gen_service(struct ly_channel *c)
+{
+	struct chan_gen *g = ly_chan_datastore_find(c, &gen_info);
+	unsigned n;
+
+	if (!g || g->rtp)
+		return;
+	n = media_timer_take(&g->timer);
+	for (unsigned i = 0; i < n && i < MAX_CATCH_UP; i++) {
+		struct ly_frame *f = tick(g);
+
+		if (f)
+			ly_chan_write(c, f);
+		ly_frame_free(f);
+	}
 }
 
 bool ly_chan_gen_active(struct ly_channel *c, ly_chan_gen_fn fn)
@@ -93,19 +123,17 @@ int ly_chan_gen_start(struct ly_channel *c, ly_chan_gen_fn fn, void *arg,
 	int err;
 
 	ly_chan_gen_stop(c, NULL);
-	if (!rtp) {
-		if (release)
-			release(arg);
-		return ENOTSUP;
-	}
 	g = ly_calloc(1, sizeof(*g));
 	*g = (struct chan_gen){ .rtp = rtp, .native = ly_chan_native_format(c), .fn = fn,
 				.arg = arg, .release = release };
-	err = ly_rtp_set_generator(rtp, tick, g);
+	g->timer.c = c;
+	err = rtp ? ly_rtp_set_generator(rtp, tick, g) : media_timer_join(&g->timer);
 	if (err) {
-		gen_free(g);
+		gen_free(g);	/* leaving a timer never joined is harmless */
 		return err;
 	}
 	ly_chan_datastore_add(c, &gen_info, g);
+	if (!rtp)
+		chan_set_gen_timed(c, true);
 	return 0;
 }

@@ -34,6 +34,7 @@
 #include "lyre/module.h"
 #include "lyre/obj.h"
 #include "lyre/utils.h"
+#include "chan_gen_int.h"
 #include "media_int.h"
 #include "shutdown.h"
 
@@ -76,6 +77,7 @@ struct ly_channel {
 	const struct ly_format *write_path_src;
 	struct datastore *datastores;
 	char language[16];
+	atomic_bool gen_timed;		/* a generator without RTP: chan_gen_int.h */
 };
 
 static pthread_mutex_t chans_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -662,7 +664,14 @@ struct ly_frame *ly_chan_read(struct ly_channel *c, int timeout_ms)
 	if (!c->softhangup && c->q_head)
 		f = queue_pop_locked(c);
 	pthread_mutex_unlock(&c->lock);
+	if (atomic_load_explicit(&c->gen_timed, memory_order_relaxed))
+		chan_gen_service(c);
 	return f;
+}
+
+void chan_set_gen_timed(struct ly_channel *c, bool on)
+{
+	atomic_store(&c->gen_timed, on);
 }
 
 size_t ly_chan_queue_len(const struct ly_channel *c)

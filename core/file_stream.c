@@ -2,9 +2,9 @@
 /*
  * Pacing: a channel with an RTP session hands the stream to the session's
  * media worker (ly_rtp_set_generator), whose 20 ms timerfd pulls one frame
- * per tick and sends it.  A channel without one (Local) joins the list of
- * the core's single "file-timer" thread, which every 20 ms credits each
- * stream one frame and wakes its channel thread; the channel thread reads
+ * per tick and sends it.  A channel without one (Local) joins the core's
+ * media timer (core/media_timer.c), which every 20 ms credits each stream
+ * one frame and wakes its channel thread; the channel thread reads
  * and writes the frame itself (only the driving thread writes to a
  * channel).  Either way no thread sleeps per channel, so thousands of
  * prompts can play at once.
@@ -12,11 +12,9 @@
 #include "config.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lyre/channel.h"
 #include "lyre/file.h"
@@ -26,6 +24,8 @@
 #include "lyre/rtp.h"
 #include "lyre/thread.h"
 #include "lyre/utils.h"
+
+#include "media_timer.h"
 
 #define FRAME_MS 20
 /* A backstop only: the channel thread is woken by a frame when the stream
@@ -42,8 +42,7 @@ struct stream {
 	void *gen_arg;
 	struct ly_trans_path *path;	/* NULL: the file is in the channel's format */
 	atomic_bool done;		/* the file has no more audio */
-	atomic_uint credit;		/* fallback timer: frames due */
-	struct stream *next;		/* the fallback timer's list */
+	struct media_timer_entry timer;	/* without RTP: core/media_timer.c */
 };
 
 /* The next 20 ms in the channel's format, NULL at the end. */
@@ -82,78 +81,10 @@ static struct ly_frame *rtp_gen(void *arg)
 	return f;
 }
 
-/* ---- the shared fallback timer ---- */
-
-static pthread_mutex_t timer_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t timer_cond = PTHREAD_COND_INITIALIZER;
-static struct stream *timer_list;
-static bool timer_running;
-
-static void tick_all(void)
-{
-	for (struct stream *s = timer_list; s; s = s->next)
-		if (atomic_fetch_add(&s->credit, 1) == 0)	/* one wake-up in flight at most */
-			ly_chan_queue_frame(s->c, ly_frame_new(LY_FRAME_NULL, 0));
-}
-
-static void *timer_main(void *arg)
-{
-	struct timespec next;
-
-	(void)arg;
-	clock_gettime(CLOCK_MONOTONIC, &next);
-	pthread_mutex_lock(&timer_lock);
-	for (;;) {
-		while (!timer_list) {
-			pthread_cond_wait(&timer_cond, &timer_lock);
-			clock_gettime(CLOCK_MONOTONIC, &next);
-		}
-		pthread_mutex_unlock(&timer_lock);
-		/* Absolute deadlines, so the ticks do not drift. */
-		next.tv_nsec += FRAME_MS * 1000000L;
-		if (next.tv_nsec >= 1000000000L) {
-			next.tv_nsec -= 1000000000L;
-			next.tv_sec++;
-		}
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
-			;
-		pthread_mutex_lock(&timer_lock);
-		tick_all();
-	}
-	return NULL;
-}
-
-static int timer_join(struct stream *s)
-{
-	int err = 0;
-
-	pthread_mutex_lock(&timer_lock);
-	if (!timer_running && (err = ly_thread_create_detached("file-timer", timer_main, NULL)) == 0)
-		timer_running = true;
-	if (!err) {
-		s->next = timer_list;
-		timer_list = s;
-		pthread_cond_signal(&timer_cond);
-	}
-	pthread_mutex_unlock(&timer_lock);
-	return err;
-}
-
-static void timer_leave(struct stream *s)
-{
-	pthread_mutex_lock(&timer_lock);
-	for (struct stream **p = &timer_list; *p; p = &(*p)->next)
-		if (*p == s) {
-			*p = s->next;
-			break;
-		}
-	pthread_mutex_unlock(&timer_lock);
-}
-
 /* Fallback: write the frames the timer has credited since the last look. */
 static void write_credited(struct stream *s)
 {
-	unsigned n = atomic_exchange(&s->credit, 0);
+	unsigned n = media_timer_take(&s->timer);
 
 	for (unsigned i = 0; i < n && i < MAX_CATCH_UP && !atomic_load(&s->done); i++) {
 		struct ly_frame *f = next_frame(s);
@@ -208,6 +139,7 @@ int ly_play_generator(struct ly_channel *c, const struct ly_format *fmt, ly_play
 
 	*digit = 0;
 	s->c = c;
+	s->timer.c = c;
 	s->gen = gen;
 	s->gen_arg = arg;
 	if (want && want != fmt && !(s->path = ly_trans_path_new(fmt, want))) {
@@ -219,13 +151,13 @@ int ly_play_generator(struct ly_channel *c, const struct ly_format *fmt, ly_play
 	/* An engine without generators (ENOTSUP) falls back to the core timer. */
 	if (rtp && ly_rtp_set_generator(rtp, rtp_gen, s) != 0)
 		rtp = NULL;
-	err = rtp ? 0 : timer_join(s);
+	err = rtp ? 0 : media_timer_join(&s->timer);
 	if (!err) {
 		err = wait_end(s, !rtp, stop, digit);
 		if (rtp)
 			ly_rtp_set_generator(rtp, NULL, NULL);	/* returns once gen is idle */
 		else
-			timer_leave(s);
+			media_timer_leave(&s->timer);
 	}
 	ly_trans_path_free(s->path);
 	free(s);
