@@ -44,6 +44,7 @@ struct ly_module {
 static struct {
 	char *moduledir;
 	bool ltdl_ready;
+	bool abandoned;		/* a module was left loaded at shutdown */
 	pthread_mutex_t lock;
 	struct ly_module *head;
 } loader = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -361,6 +362,7 @@ static void module_abandon(struct ly_module *m)
 {
 	list_remove(m);
 	remove_tracked(m);
+	loader.abandoned = true;
 	ly_warning("%s still has %u user%s at shutdown; leaving it loaded", m->name,
 		   ly_module_usecount(m), ly_module_usecount(m) == 1 ? "" : "s");
 }
@@ -866,7 +868,11 @@ void ly_loader_shutdown(void)
 			module_abandon(last);
 	}
 	ly_loader_cli_unregister();
-	if (loader.ltdl_ready)
+	/* lt_dlexit closes every handle still open, an abandoned module's
+	 * too, which would unmap code its threads still run (a media worker
+	 * at "core stop now" under thousands of calls crashed that way):
+	 * then the process's exit unmaps it instead. */
+	if (loader.ltdl_ready && !loader.abandoned)
 		lt_dlexit();
 	loader.ltdl_ready = false;
 	free(loader.moduledir);
