@@ -399,6 +399,36 @@ static void test_core_owner_is_a_no_op(void)
 	CHECK_STR(ly_module_name(NULL), "core");
 }
 
+/* Is a library of that file name mapped into this process? */
+static bool mapped(const char *file)
+{
+	char line[512];
+	bool found = false;
+	FILE *maps = fopen("/proc/self/maps", "r");
+
+	while (maps && !found && fgets(line, sizeof(line), maps))
+		found = strstr(line, file) != NULL;
+	if (maps)
+		fclose(maps);
+	return found;
+}
+
+/* A module still in use at shutdown (a channel outlived the wait) loses
+ * its registrations but keeps its code mapped: closing it under a thread
+ * that still runs it crashed media workers at "core stop now".  Last,
+ * since mod_good then stays mapped for the rest of the process. */
+static void test_module_in_use_at_shutdown_stays_mapped(void)
+{
+	setup();
+	CHECK_INT(ly_module_load("mod_good", NULL), 0);
+	CHECK(cli_ok("testmod hold", NULL));
+	CHECK(mapped("mod_good.so"));
+	ly_loader_shutdown();
+	CHECK(mapped("mod_good.so"));
+	CHECK(!cli_ok("testmod good", NULL));	/* its registrations are gone */
+	ly_cli_shutdown();
+}
+
 TAP_MAIN(TAP(test_good_module_loads_and_registers),
 	 TAP(test_unload_refused_while_in_use),
 	 TAP(test_needs_load_first_and_block_unload),
@@ -415,4 +445,5 @@ TAP_MAIN(TAP(test_good_module_loads_and_registers),
 	 TAP(test_conf_errors),
 	 TAP(test_reload),
 	 TAP(test_cli_commands),
-	 TAP(test_core_owner_is_a_no_op))
+	 TAP(test_core_owner_is_a_no_op),
+	 TAP(test_module_in_use_at_shutdown_stays_mapped))
