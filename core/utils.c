@@ -188,17 +188,31 @@ void ly_buf_reset(struct ly_buf *b)
 		b->data[0] = '\0';
 }
 
+/* Room for `extra` more bytes and the NUL.  A first buffer of 256 holds
+ * most one-line texts; doubling from there keeps long ones to a few
+ * reallocations (callers that know the size ask with ly_buf_reserve). */
 static void buf_reserve(struct ly_buf *b, size_t extra)
 {
 	size_t need = b->len + extra + 1;
 
 	if (need <= b->cap)
 		return;
-	size_t cap = b->cap ? b->cap : 128;
+	size_t cap = b->cap ? b->cap : 256;
 	while (cap < need)
 		cap *= 2;
 	b->data = ly_realloc(b->data, cap);
 	b->cap = cap;
+}
+
+void ly_buf_reserve(struct ly_buf *b, size_t extra)
+{
+	if (b->len + extra + 1 <= b->cap)
+		return;
+	/* exactly what was asked for: the caller measured */
+	b->data = ly_realloc(b->data, b->len + extra + 1);
+	b->cap = b->len + extra + 1;
+	if (b->len == 0)
+		b->data[0] = '\0';
 }
 
 void ly_buf_append(struct ly_buf *b, const void *data, size_t len)
@@ -215,18 +229,40 @@ void ly_buf_puts(struct ly_buf *b, const char *s)
 	ly_buf_append(b, s, strlen(s));
 }
 
+void ly_buf_append_uint(struct ly_buf *b, unsigned long long v)
+{
+	char digits[24];
+	size_t n = sizeof(digits);
+
+	do {
+		digits[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	ly_buf_append(b, digits + n, sizeof(digits) - n);
+}
+
+/* One formatting pass when the text fits the room left (the usual case
+ * once a buffer exists), a second one only after growing. */
 void ly_buf_vprintf(struct ly_buf *b, const char *fmt, va_list ap)
 {
 	va_list copy;
+	size_t room;
 	int n;
 
+	if (!b->cap)
+		buf_reserve(b, 0);
+	room = b->cap - b->len;
 	va_copy(copy, ap);
-	n = vsnprintf(NULL, 0, fmt, copy);
+	n = vsnprintf(b->data + b->len, room, fmt, copy);
 	va_end(copy);
-	if (n < 0)
+	if (n < 0) {
+		b->data[b->len] = '\0';
 		return;
-	buf_reserve(b, (size_t)n);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	}
+	if ((size_t)n >= room) {
+		buf_reserve(b, (size_t)n);
+		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	}
 	b->len += (size_t)n;
 }
 

@@ -63,6 +63,11 @@ void ly_buf_free(struct ly_buf *b);
 void ly_buf_reset(struct ly_buf *b);
 void ly_buf_append(struct ly_buf *b, const void *data, size_t len);
 void ly_buf_puts(struct ly_buf *b, const char *s);
+/* A decimal number, without printf. */
+void ly_buf_append_uint(struct ly_buf *b, unsigned long long v);
+/* Make room for `extra` more bytes (and the NUL) in one allocation of
+ * exactly that size, for callers that know how long their text will be. */
+void ly_buf_reserve(struct ly_buf *b, size_t extra);
 void ly_buf_printf(struct ly_buf *b, const char *fmt, ...) LY_PRINTF(2, 3);
 void ly_buf_vprintf(struct ly_buf *b, const char *fmt, va_list ap) LY_PRINTF(2, 0);
 /* Returns the text ("" when empty); the buffer keeps ownership. */

@@ -6,6 +6,7 @@
 #include <semaphore.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #include <lyre/channel.h>
@@ -63,50 +64,6 @@ void sip_chan_run(void (*fn)(void *arg), void *arg)
 	sem_destroy(&job.done);
 }
 
-/*
- * Operations whose caller needs no answer (call, hangup, indications) are queued
- * and the channel's thread goes on.  The job holds the module so chan_sip
- * cannot be unloaded under it; the queue is FIFO, so a later synchronous
- * operation from the same thread still runs after it.
- */
-struct async_job {
-	void (*fn)(void *arg);
-	void *arg;
-};
-
-static void async_trampoline(void *arg)
-{
-	struct async_job *job = arg;
-
-	job->fn(job->arg);
-	free(job->arg);
-	free(job);
-	/* last: an unload may start the moment this returns (the call is
-	 * in tail position, so nothing of this module runs after it) */
-	ly_module_unref(sip_owner);
-}
-
-/* Takes `arg` (malloc'ed): it is freed after fn ran. */
-static void sip_chan_run_async(void (*fn)(void *arg), void *arg)
-{
-	struct async_job *job;
-
-	if (!sip_loop || ly_loop_is_current(sip_loop) || !ly_module_ref(sip_owner)) {
-		fn(arg);
-		free(arg);
-		return;
-	}
-	job = ly_malloc(sizeof(*job));
-	job->fn = fn;
-	job->arg = arg;
-	if (ly_loop_call(sip_loop, async_trampoline, job) != 0) {
-		free(job);
-		ly_module_unref(sip_owner);
-		fn(arg);	/* no loop to go to: run here, as before the loop ran */
-		free(arg);
-	}
-}
-
 /* One operation's arguments and result. */
 struct op {
 	struct sip_call *call;
@@ -118,6 +75,60 @@ struct op {
 	int cause;
 	int err;
 };
+
+/*
+ * Operations whose caller needs no answer (call, hangup, indications) are queued
+ * and the channel's thread goes on.  The job holds the module so chan_sip
+ * cannot be unloaded under it; the queue is FIFO, so a later synchronous
+ * operation from the same thread still runs after it.  The job and its
+ * operation are one allocation.
+ */
+struct async_job {
+	void (*fn)(void *arg);
+	struct op op;
+};
+
+/* A queued operation's arguments, zeroed, for sip_chan_run_async. */
+static struct op *async_op(void)
+{
+	struct async_job *job = ly_calloc(1, sizeof(*job));
+
+	return &job->op;
+}
+
+static struct async_job *job_of(struct op *op)
+{
+	return (struct async_job *)(void *)((char *)op - offsetof(struct async_job, op));
+}
+
+static void async_trampoline(void *arg)
+{
+	struct async_job *job = arg;
+
+	job->fn(&job->op);
+	free(job);
+	/* last: an unload may start the moment this returns (the call is
+	 * in tail position, so nothing of this module runs after it) */
+	ly_module_unref(sip_owner);
+}
+
+/* Takes `op` (from async_op): it is freed after fn ran. */
+static void sip_chan_run_async(void (*fn)(void *arg), struct op *op)
+{
+	struct async_job *job = job_of(op);
+
+	job->fn = fn;
+	if (!sip_loop || ly_loop_is_current(sip_loop) || !ly_module_ref(sip_owner)) {
+		fn(op);
+		free(job);
+		return;
+	}
+	if (ly_loop_call(sip_loop, async_trampoline, job) != 0) {
+		ly_module_unref(sip_owner);
+		fn(op);	/* no loop to go to: run here, as before the loop ran */
+		free(job);
+	}
+}
 
 /* ---- the technology ---- */
 
@@ -178,7 +189,7 @@ static int sip_call_op(struct ly_channel *chan, const char *dest, int timeout_ms
 	(void)timeout_ms;	/* Dial keeps time and hangs up what still rings */
 	if (!call)
 		return EPIPE;
-	op = ly_calloc(1, sizeof(*op));
+	op = async_op();
 	op->call = ly_ref(call);
 	sip_chan_run_async(do_dial, op);
 	return 0;
@@ -217,7 +228,7 @@ static int sip_indicate(struct ly_channel *chan, enum ly_control control)
 
 	if (!call)
 		return EPIPE;
-	op = ly_calloc(1, sizeof(*op));
+	op = async_op();
 	op->call = ly_ref(call);
 	op->control = control;
 	sip_chan_run_async(do_indicate, op);
@@ -244,7 +255,7 @@ static int sip_hangup(struct ly_channel *chan)
 		return 0;
 	ly_rtp_chan_set_qos(chan);	/* the figures and their log line, if not yet */
 	ly_chan_set_tech_pvt(chan, NULL);
-	op = ly_calloc(1, sizeof(*op));
+	op = async_op();
 	op->call = call;	/* the channel's reference, dropped by do_hangup */
 	op->cause = ly_chan_hangupcause(chan);
 	sip_chan_run_async(do_hangup, op);
@@ -270,7 +281,7 @@ static int write_dtmf(struct sip_call *call, const struct ly_frame *f)
 	case LY_RTP_DTMF_SIGNALLING:
 		if (begin)
 			return 0;	/* INFO carries the whole digit, sent at its end */
-		op = ly_calloc(1, sizeof(*op));
+		op = async_op();
 		op->call = ly_ref(call);
 		op->digit = f->digit;
 		op->duration_ms = f->duration_ms;

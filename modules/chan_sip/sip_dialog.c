@@ -167,12 +167,17 @@ static void user_drop(struct sip_dialog *d)
 		unref(arg);
 }
 
+/* Room for a dialog's usual strings, an SDP body among them. */
+#define DLG_STR_ROOM 1024
+
 struct sip_dialog *dlg_alloc(struct sip_dialog_table *dt, const struct sip_dialog_user *user, void *arg)
 {
-	struct sip_dialog *d = ly_calloc(1, sizeof(*d));
+	struct sip_dialog *d = ly_calloc(1, sizeof(*d) + DLG_STR_ROOM);
 	char tok[24];
 
 	d->refs = 1;		/* the table's, while live */
+	d->str_pos = d->str_store;
+	d->str_left = DLG_STR_ROOM;
 	d->dt = dt;
 	d->in_table = true;
 	dlg_table_timers(dt, &d->timers);
@@ -191,22 +196,22 @@ struct sip_dialog *sip_dialog_ref(struct sip_dialog *d)
 static void dlg_free(struct sip_dialog *d)
 {
 	user_drop(d);	/* never set on a dialog that terminated */
-	free(d->call_id);
-	free(d->local_tag);
-	free(d->remote_tag);
-	free(d->local_uri);
-	free(d->remote_uri);
-	free(d->local_contact);
-	free(d->sentby);
-	free(d->remote_target);
+	dlg_strfree(d, d->call_id);
+	dlg_strfree(d, d->local_tag);
+	dlg_strfree(d, d->remote_tag);
+	dlg_strfree(d, d->local_uri);
+	dlg_strfree(d, d->remote_uri);
+	dlg_strfree(d, d->local_contact);
+	dlg_strfree(d, d->sentby);
+	dlg_strfree(d, d->remote_target);
 	free(d->end_reason);
 	for (size_t i = 0; i < d->nroutes; i++)
 		free(d->routes[i]);
 	free(d->routes);
 	free(d->glare_ct);
 	free(d->glare_body);
-	free(d->local_sdp_ct);
-	free(d->local_sdp);
+	dlg_strfree(d, d->local_sdp_ct);
+	dlg_strfree(d, d->local_sdp);
 	sdp_free(d->last_offer);
 	sip_msg_unref(d->ack);
 	free(d);
@@ -297,42 +302,112 @@ const char *sip_dialog_state_name(enum sip_dialog_state s)
 	return (size_t)s < LY_ARRAY_LEN(names) ? names[s] : "?";
 }
 
-/* ---- dialog state taken from messages ---- */
+/* ---- the dialog's string storage ---- */
 
-/* Append text with '"' and '\' escaped (§25.1 quoted-pair). */
-static void buf_quoted(struct ly_buf *b, const char *s)
+static bool in_store(const struct sip_dialog *d, const char *s)
 {
-	ly_buf_puts(b, "\"");
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			ly_buf_puts(b, "\\");
-		ly_buf_append(b, s, 1);
-	}
-	ly_buf_puts(b, "\" ");
+	return s >= d->str_store && s < d->str_store + DLG_STR_ROOM;
 }
 
-/* A From/To value again, without its tag (we add our own tags). */
-char *dlg_nameaddr_text(const struct sip_nameaddr *na)
+char *dlg_mem(struct sip_dialog *d, size_t size)
 {
-	struct ly_buf b;
-	const char *p = na->params;
-	char *out;
+	char *r;
 
-	ly_buf_init(&b);
-	if (na->display && *na->display)
-		buf_quoted(&b, na->display);
-	ly_buf_printf(&b, "<%s>", na->uri.text);
+	if (size > d->str_left)
+		return ly_malloc(size);
+	r = d->str_pos;
+	d->str_pos += size;
+	d->str_left -= size;
+	return r;
+}
+
+char *dlg_strndup(struct sip_dialog *d, const char *s, size_t len)
+{
+	char *r;
+
+	if (!s)
+		return NULL;
+	r = dlg_mem(d, len + 1);
+	memcpy(r, s, len);
+	r[len] = '\0';
+	return r;
+}
+
+char *dlg_strdup(struct sip_dialog *d, const char *s)
+{
+	return s ? dlg_strndup(d, s, strlen(s)) : NULL;
+}
+
+void dlg_strfree(struct sip_dialog *d, char *s)
+{
+	if (s && !in_store(d, s))
+		free(s);
+}
+
+/* ---- dialog state taken from messages ---- */
+
+/* Kept header parameters of a From/To value (all but tag) copied to o,
+ * or only measured when o is NULL; their length. */
+static size_t params_but_tag(char *o, const char *p)
+{
+	size_t n = 0;
+
 	while (p && *p == ';') {
 		const char *end = p + 1;
 
 		while (*end && *end != ';')
 			end++;
-		if (!(end - p >= 4 && strncasecmp(p + 1, "tag", 3) == 0 && (p[4] == '=' || p + 4 == end)))
-			ly_buf_append(&b, p, (size_t)(end - p));
+		if (!(end - p >= 4 && strncasecmp(p + 1, "tag", 3) == 0 && (p[4] == '=' || p + 4 == end))) {
+			if (o)
+				memcpy(o + n, p, (size_t)(end - p));
+			n += (size_t)(end - p);
+		}
 		p = end;
 	}
-	out = ly_strdup(ly_buf_str(&b));
-	ly_buf_free(&b);
+	return n;
+}
+
+/* "display" with '"' and '\' escaped (§25.1 quoted-pair) and a space,
+ * copied to o, or only measured when o is NULL; its length. */
+static size_t quoted(char *o, const char *s)
+{
+	size_t n = 0;
+
+	if (o)
+		o[n] = '"';
+	n++;
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\') {
+			if (o)
+				o[n] = '\\';
+			n++;
+		}
+		if (o)
+			o[n] = *s;
+		n++;
+	}
+	if (o)
+		memcpy(o + n, "\" ", 2);
+	return n + 2;
+}
+
+/* A From/To value again, without its tag (we add our own tags): measured,
+ * then written once into the dialog's storage. */
+char *dlg_nameaddr_text(struct sip_dialog *d, const struct sip_nameaddr *na)
+{
+	const char *disp = na->display && *na->display ? na->display : NULL;
+	size_t ulen = strlen(na->uri.text);
+	size_t len = (disp ? quoted(NULL, disp) : 0) + 1 + ulen + 1 + params_but_tag(NULL, na->params);
+	char *out = dlg_mem(d, len + 1), *o = out;
+
+	if (disp)
+		o += quoted(o, disp);
+	*o++ = '<';
+	memcpy(o, na->uri.text, ulen);
+	o += ulen;
+	*o++ = '>';
+	o += params_but_tag(o, na->params);
+	*o = '\0';
 	return out;
 }
 
@@ -371,8 +446,8 @@ void dlg_set_target(struct sip_dialog *d, const struct sip_msg *m)
 {
 	if (!m->contacts || m->contacts->addr.uri.scheme == SIP_URI_OTHER)
 		return;
-	free(d->remote_target);
-	d->remote_target = ly_strdup(m->contacts->addr.uri.text);
+	dlg_strfree(d, d->remote_target);
+	d->remote_target = dlg_strdup(d, m->contacts->addr.uri.text);
 }
 
 /* Whether the peer takes UPDATE (its Allow), for session refreshes. */
@@ -395,10 +470,10 @@ void dlg_keep_body(struct sip_dialog *d, const struct sip_msg *m)
 {
 	if (!m->body_len || !m->content_type)
 		return;
-	free(d->local_sdp_ct);
-	free(d->local_sdp);
-	d->local_sdp_ct = ly_strdup(m->content_type);
-	d->local_sdp = ly_strndup(m->body, m->body_len);
+	dlg_strfree(d, d->local_sdp_ct);
+	dlg_strfree(d, d->local_sdp);
+	d->local_sdp_ct = dlg_strdup(d, m->content_type);
+	d->local_sdp = dlg_strndup(d, m->body, m->body_len);
 	d->local_sdp_len = m->body_len;
 }
 
@@ -422,7 +497,7 @@ void dlg_add_common(struct sip_dialog *d, struct sip_msg *m, bool request)
 		if (d->timers.mode != SIP_TIMERS_NO)
 			sip_msg_hdr_set(m, "Supported", "timer");
 		sip_msg_hdr_remove_all(m, "Contact");
-		sip_msg_hdr_addf(m, "Contact", "<%s>", d->local_contact);
+		sip_msg_hdr_join(m, "Contact", "<", d->local_contact, ">");
 	}
 	if (d->dt->user_agent)
 		sip_msg_hdr_set(m, request ? "User-Agent" : "Server", d->dt->user_agent);

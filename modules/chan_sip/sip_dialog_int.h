@@ -81,6 +81,14 @@ struct sip_dialog {
 	size_t local_sdp_len;
 	struct sdp_owner sdp_owner;
 	struct sdp_session *last_offer;
+
+	/* Storage for the strings above that come with the dialog (Call-ID,
+	 * tags, URIs, Contact, sent-by, target, kept SDP): one allocation
+	 * with the dialog instead of one each; dlg_strdup falls back to the
+	 * heap when it is used up, dlg_strfree frees only heap strings. */
+	char *str_pos;
+	size_t str_left;
+	_Alignas(16) char str_store[];
 };
 
 struct sip_dialog_table {
@@ -99,7 +107,17 @@ struct sip_dialog_table {
 struct sip_dialog *dlg_alloc(struct sip_dialog_table *dt, const struct sip_dialog_user *user, void *arg);
 void dlg_hash_insert(struct sip_dialog *d);
 void dlg_terminate(struct sip_dialog *d, enum sip_dialog_end why, int status);
-char *dlg_nameaddr_text(const struct sip_nameaddr *na);
+/* size bytes of the dialog's storage, or of the heap when it is used
+ * up; dlg_strfree frees either. */
+char *dlg_mem(struct sip_dialog *d, size_t size);
+/* A copy of s (NULL: NULL) in the dialog's storage or on the heap. */
+char *dlg_strdup(struct sip_dialog *d, const char *s);
+char *dlg_strndup(struct sip_dialog *d, const char *s, size_t len);
+/* Frees what dlg_strdup gave (NULL allowed); storage is reclaimed only
+ * with the dialog. */
+void dlg_strfree(struct sip_dialog *d, char *s);
+/* A From/To value without its tag, in the dialog's storage. */
+char *dlg_nameaddr_text(struct sip_dialog *d, const struct sip_nameaddr *na);
 void dlg_set_routes(struct sip_dialog *d, const struct sip_msg *m, bool reverse);
 void dlg_set_target(struct sip_dialog *d, const struct sip_msg *m);
 void dlg_note_allow(struct sip_dialog *d, const struct sip_msg *m);

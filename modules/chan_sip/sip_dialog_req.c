@@ -83,7 +83,6 @@ static int next_hop(const struct sip_dialog *d, const struct sip_msg *req, struc
 {
 	struct sip_value_iter it;
 	struct sip_str v;
-	struct sip_uri hop;
 	int err;
 
 	if (d->fixed_dst) {
@@ -99,11 +98,8 @@ static int next_hop(const struct sip_dialog *d, const struct sip_msg *req, struc
 		free(buf);
 		return err;
 	}
-	if (sip_uri_parse(&hop, req->ruri.text, strlen(req->ruri.text)) != 0)
-		return EINVAL;
-	err = dlg_resolve(&hop, dst);
-	sip_uri_release(&hop);
-	return err;
+	/* the message parsed its Request-URI when it was made */
+	return dlg_resolve(&req->ruri, dst);
 }
 
 /*
@@ -133,7 +129,7 @@ static struct sip_msg *new_routed(struct sip_dialog *d, const char *method, stru
 	for (size_t i = loose ? 0 : 1; i < d->nroutes; i++)
 		sip_msg_hdr_add(m, "Route", d->routes[i]);
 	if (!loose)
-		sip_msg_hdr_addf(m, "Route", "<%s>", d->remote_target);
+		sip_msg_hdr_join(m, "Route", "<", d->remote_target, ">");
 	free(buf);
 	if (next_hop(d, m, dst) != 0) {
 		ly_warning("SIP dialog %s: cannot send %s: next hop is no numeric address", d->call_id, method);
@@ -148,22 +144,23 @@ static void add_via(struct sip_dialog *d, struct sip_msg *m, enum sip_proto prot
 	char branch[40];
 
 	sip_make_branch(branch, 24);
-	sip_msg_hdr_addf(m, "Via", "SIP/2.0/%s %s;branch=%s;rport", sip_proto_name(proto), d->sentby, branch);
+	sip_msg_hdr_join(m, "Via", "SIP/2.0/", sip_proto_name(proto), " ", d->sentby, ";branch=", branch, ";rport");
 }
 
 /* Everything but Route/Request-URI: Via, Max-Forwards, From, To, Call-ID, CSeq. */
 static struct sip_msg *build(struct sip_dialog *d, const char *method, uint32_t cseq, struct sip_msg_src *dst)
 {
 	struct sip_msg *m = new_routed(d, method, dst);
+	char num[12];
 
 	if (!m)
 		return NULL;
 	add_via(d, m, dst->proto);
 	sip_msg_hdr_add(m, "Max-Forwards", "70");
-	sip_msg_hdr_addf(m, "From", "%s;tag=%s", d->local_uri, d->local_tag);
-	sip_msg_hdr_addf(m, "To", "%s;tag=%s", d->remote_uri, d->remote_tag);
+	sip_msg_hdr_join(m, "From", d->local_uri, ";tag=", d->local_tag);
+	sip_msg_hdr_join(m, "To", d->remote_uri, ";tag=", d->remote_tag);
 	sip_msg_hdr_add(m, "Call-ID", d->call_id);
-	sip_msg_hdr_addf(m, "CSeq", "%u %s", cseq, method);
+	sip_msg_hdr_join(m, "CSeq", sip_uint_str(num, cseq), " ", method);
 	dlg_add_common(d, m, true);
 	return m;
 }

@@ -36,34 +36,36 @@ void dlg_invite_unref(struct dlg_invite *inv)
 }
 
 /* "sip:x" or "Name <sip:x>;p" without tag, as From/To text; NULL if bad. */
-static char *party_text(const char *s)
+static char *party_text(struct sip_dialog *d, const char *s)
 {
 	size_t len = strlen(s);
-	char *buf = ly_malloc(SIP_NAMEADDR_BUF(len));
+	char small[768];
+	char *buf = SIP_NAMEADDR_BUF(len) <= sizeof(small) ? small : ly_malloc(SIP_NAMEADDR_BUF(len));
 	struct sip_nameaddr na;
 	char *out = NULL;
 
 	if (sip_nameaddr_parse(&na, s, len, buf) == 0)
-		out = dlg_nameaddr_text(&na);
-	free(buf);
+		out = dlg_nameaddr_text(d, &na);
+	if (buf != small)
+		free(buf);
 	return out;
 }
 
 static struct sip_msg *build_invite(struct sip_dialog *d, const struct sip_dialog_invite_params *p)
 {
 	struct sip_msg *m = sip_msg_new_request("INVITE", p->ruri);
-	char branch[40];
+	char branch[40], num[12];
 
 	if (!m)
 		return NULL;
 	sip_make_branch(branch, 24);
-	sip_msg_hdr_addf(m, "Via", "SIP/2.0/%s %s;branch=%s;rport", sip_proto_name(p->dst.proto),
-			 d->sentby, branch);
+	sip_msg_hdr_join(m, "Via", "SIP/2.0/", sip_proto_name(p->dst.proto), " ", d->sentby, ";branch=",
+			 branch, ";rport");
 	sip_msg_hdr_add(m, "Max-Forwards", "70");
-	sip_msg_hdr_addf(m, "From", "%s;tag=%s", d->local_uri, d->local_tag);
+	sip_msg_hdr_join(m, "From", d->local_uri, ";tag=", d->local_tag);
 	sip_msg_hdr_add(m, "To", d->remote_uri);
 	sip_msg_hdr_add(m, "Call-ID", d->call_id);
-	sip_msg_hdr_addf(m, "CSeq", "%u INVITE", d->local_cseq);
+	sip_msg_hdr_join(m, "CSeq", sip_uint_str(num, d->local_cseq), " INVITE");
 	dlg_add_common(d, m, true);
 	dlg_se_add_request(d, m, false);
 	if (p->content_type && p->body_len) {
@@ -86,14 +88,14 @@ int sip_dialog_uac_new(struct sip_dialog_table *dt, const struct sip_dialog_invi
 	d->uac = true;
 	d->state = SIP_DIALOG_CALLING;
 	sip_make_token(tok, 24);
-	d->call_id = p->call_id ? ly_strdup(p->call_id) : ly_strdup(tok);
+	d->call_id = dlg_strdup(d, p->call_id ? p->call_id : tok);
 	sip_make_token(tok, 16);
-	d->local_tag = ly_strdup(tok);
-	d->local_uri = party_text(p->local->from);
-	d->remote_uri = party_text(p->to ? p->to : p->ruri);
-	d->local_contact = ly_strdup(p->local->contact);
-	d->sentby = ly_strdup(p->local->sentby);
-	d->remote_target = ly_strdup(p->ruri);
+	d->local_tag = dlg_strdup(d, tok);
+	d->local_uri = party_text(d, p->local->from);
+	d->remote_uri = party_text(d, p->to ? p->to : p->ruri);
+	d->local_contact = dlg_strdup(d, p->local->contact);
+	d->sentby = dlg_strdup(d, p->local->sentby);
+	d->remote_target = dlg_strdup(d, p->ruri);
 	d->local_cseq = 1;
 	if (p->timers)
 		d->timers = *p->timers;
@@ -224,13 +226,13 @@ static struct sip_dialog *fork_dialog(struct dlg_invite *inv)
 
 	d->uac = true;
 	d->state = SIP_DIALOG_CALLING;
-	d->call_id = ly_strdup(o->call_id);
-	d->local_tag = ly_strdup(o->local_tag);
-	d->local_uri = ly_strdup(o->local_uri);
-	d->remote_uri = ly_strdup(o->remote_uri);
-	d->local_contact = ly_strdup(o->local_contact);
-	d->sentby = ly_strdup(o->sentby);
-	d->remote_target = ly_strdup(o->remote_target);
+	d->call_id = dlg_strdup(d, o->call_id);
+	d->local_tag = dlg_strdup(d, o->local_tag);
+	d->local_uri = dlg_strdup(d, o->local_uri);
+	d->remote_uri = dlg_strdup(d, o->remote_uri);
+	d->local_contact = dlg_strdup(d, o->local_contact);
+	d->sentby = dlg_strdup(d, o->sentby);
+	d->remote_target = dlg_strdup(d, o->remote_target);
 	d->local_cseq = o->local_cseq;
 	d->se_interval = o->se_interval;
 	d->se_min_seen = o->se_min_seen;
@@ -259,7 +261,7 @@ static struct sip_dialog *dialog_for(struct dlg_invite *inv, const struct sip_ms
 			return d;
 		d = fork_dialog(inv);
 	}
-	d->remote_tag = ly_strdup(resp->to.tag);
+	d->remote_tag = dlg_strdup(d, resp->to.tag);
 	dlg_hash_insert(d);
 	return d;
 }

@@ -39,14 +39,14 @@ int sip_dialog_uas_new_timers(struct sip_dialog_table *dt, struct sip_txn *st, s
 	d = dlg_alloc(dt, NULL, NULL);
 	d->timers = t;
 	d->state = SIP_DIALOG_EARLY;
-	d->call_id = ly_strdup(req->call_id);
+	d->call_id = dlg_strdup(d, req->call_id);
 	sip_make_token(tok, 16);
-	d->local_tag = ly_strdup(tok);
-	d->remote_tag = ly_strdup(req->from.tag);
-	d->local_uri = dlg_nameaddr_text(&req->to);	/* §12.1.1: local URI from To */
-	d->remote_uri = dlg_nameaddr_text(&req->from);
-	d->local_contact = ly_strdup(local->contact);
-	d->sentby = ly_strdup(local->sentby);
+	d->local_tag = dlg_strdup(d, tok);
+	d->remote_tag = dlg_strdup(d, req->from.tag);
+	d->local_uri = dlg_nameaddr_text(d, &req->to);	/* §12.1.1: local URI from To */
+	d->remote_uri = dlg_nameaddr_text(d, &req->from);
+	d->local_contact = dlg_strdup(d, local->contact);
+	d->sentby = dlg_strdup(d, local->sentby);
 	dlg_set_routes(d, req, false);
 	dlg_set_target(d, req);
 	dlg_note_allow(d, req);

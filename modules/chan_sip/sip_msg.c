@@ -571,7 +571,10 @@ enum sip_parse_result sip_msg_parse(const char *data, size_t len, enum sip_frami
 	}
 	total = info->consumed - f.start;
 	body_len = info->consumed - f.body_off;
-	m = sip_msg_alloc(total + 1 + total + total / 2 + 256);
+	/* One allocation for the whole message: the copy, a header record per
+	 * line, and the essentials' parse buffers (SIP_NAMEADDR_BUF: at most
+	 * three times what they parse), so nothing spills into a second chunk. */
+	m = sip_msg_alloc(total + 1 + 3 * (f.hdr_end - f.start) + 64 * ((size_t)f.lines + 1) + 512);
 	copy = sip_msg_mem(m, total + 1);
 	memcpy(copy, data + f.start, total);
 	copy[total] = '\0';

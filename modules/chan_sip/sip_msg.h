@@ -259,6 +259,13 @@ bool sip_value_next(struct sip_value_iter *it, struct sip_str *value);
 int sip_msg_hdr_add(struct sip_msg *m, const char *name, const char *value);
 int sip_msg_hdr_add_top(struct sip_msg *m, const char *name, const char *value);
 int sip_msg_hdr_addf(struct sip_msg *m, const char *name, const char *fmt, ...) LY_PRINTF(3, 4);
+/* A value that is its pieces joined (no printf: for the fixed-shape
+ * headers every call prints, Via, From, To, CSeq, Contact); the list of
+ * strings ends with NULL, which sip_msg_hdr_join adds. */
+int sip_msg_hdr_addv(struct sip_msg *m, const char *name, ...);
+#define sip_msg_hdr_join(m, name, ...) sip_msg_hdr_addv((m), (name), __VA_ARGS__, (const char *)NULL)
+/* v in decimal in buf, which it returns. */
+const char *sip_uint_str(char buf[static 12], unsigned v);
 /* Replace all headers of that name with one (appended when none existed). */
 int sip_msg_hdr_set(struct sip_msg *m, const char *name, const char *value);
 /* Remove one header (h from this message) / all with that name; the
@@ -305,6 +312,21 @@ struct sip_msg *sip_msg_new_response(const struct sip_msg *req, int code, const 
  * (Content-Length replaced by the true body length, always present),
  * blank line, body. */
 void sip_msg_print(const struct sip_msg *m, struct ly_buf *out);
+/*
+ * A print buffer a sender (the transport manager) reuses from one message
+ * to the next, so sending allocates nothing once it has grown: take the
+ * printed message with sip_msg_print_wire, give it back with
+ * sip_msg_print_release.  A print while the buffer is out (a send from
+ * inside a send) gets a buffer of its own, freed by the release.  Zeroed
+ * is ready; one thread at a time.
+ */
+struct sip_wire_buf {
+	struct ly_buf buf;
+	bool busy;
+};
+struct ly_buf *sip_msg_print_wire(struct sip_wire_buf *w, const struct sip_msg *m);
+void sip_msg_print_release(struct sip_wire_buf *w, struct ly_buf *b);
+void sip_wire_buf_free(struct sip_wire_buf *w);
 
 /* A short description for logs: "INVITE sip:bob@x (Call-ID abc, CSeq 1)". */
 void sip_msg_describe(const struct sip_msg *m, char *buf, size_t size);

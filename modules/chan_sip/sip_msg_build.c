@@ -103,12 +103,12 @@ static bool name_ok(const char *name)
 	return true;
 }
 
-static int insert(struct sip_msg *m, const char *name, const char *value, bool top)
+/* Link a header whose value already lives in the message's arena. */
+static int insert_owned(struct sip_msg *m, const char *name, const char *value, size_t vlen, bool top)
 {
 	struct sip_hdr *after = m->priv->last;
 	enum sip_hdr_id id;
 	const char *cname;
-	size_t vlen;
 
 	if (!name_ok(name) || !text_ok(value))
 		return EINVAL;
@@ -119,11 +119,18 @@ static int insert(struct sip_msg *m, const char *name, const char *value, bool t
 		if (first)
 			after = first->prev;
 	}
-	vlen = strlen(value);
-	sip_msg_link(m, after, id, cname, sip_msg_strdup(m, value, vlen), vlen);
+	sip_msg_link(m, after, id, cname, value, vlen);
 	if (sip_msg_is_essential(id))
 		sip_msg_refresh(m, id);
 	return 0;
+}
+
+/* (A refused value costs the arena its copy: rare, and freed with it.) */
+static int insert(struct sip_msg *m, const char *name, const char *value, bool top)
+{
+	size_t vlen = strlen(value);
+
+	return insert_owned(m, name, sip_msg_strdup(m, value, vlen), vlen, top);
 }
 
 int sip_msg_hdr_add(struct sip_msg *m, const char *name, const char *value)
@@ -136,19 +143,67 @@ int sip_msg_hdr_add_top(struct sip_msg *m, const char *name, const char *value)
 	return insert(m, name, value, true);
 }
 
+/*
+ * Formatted straight into the arena's free space: one formatting pass and
+ * no buffer of its own when it fits (the arena's free space is a multiple
+ * of its alignment, so taking n + 1 bytes then returns that very spot),
+ * a second pass into fresh arena space when not.
+ */
 int sip_msg_hdr_addf(struct sip_msg *m, const char *name, const char *fmt, ...)
 {
-	struct ly_buf b;
+	struct sip_msg_priv *p = m->priv;
+	char *spot = p->pos, *value;
 	va_list ap;
-	int err;
+	int n;
 
-	ly_buf_init(&b);
 	va_start(ap, fmt);
-	ly_buf_vprintf(&b, fmt, ap);
+	n = vsnprintf(spot, p->left, fmt, ap);
 	va_end(ap);
-	err = sip_msg_hdr_add(m, name, ly_buf_str(&b));
-	ly_buf_free(&b);
-	return err;
+	if (n < 0)
+		return EINVAL;
+	value = sip_msg_mem(m, (size_t)n + 1);
+	if (value != spot) {
+		va_start(ap, fmt);
+		vsnprintf(value, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	return insert_owned(m, name, value, (size_t)n, false);
+}
+
+int sip_msg_hdr_addv(struct sip_msg *m, const char *name, ...)
+{
+	const char *piece;
+	size_t len = 0;
+	char *value, *o;
+	va_list ap;
+
+	va_start(ap, name);
+	while ((piece = va_arg(ap, const char *)) != NULL)
+		len += strlen(piece);
+	va_end(ap);
+	o = value = sip_msg_mem(m, len + 1);
+	va_start(ap, name);
+	while ((piece = va_arg(ap, const char *)) != NULL) {
+		size_t n = strlen(piece);
+
+		memcpy(o, piece, n);
+		o += n;
+	}
+	va_end(ap);
+	*o = '\0';
+	return insert_owned(m, name, value, len, false);
+}
+
+const char *sip_uint_str(char buf[static 12], unsigned v)
+{
+	char *p = buf + 11;
+
+	*p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return p;
 }
 
 static void unlink_hdr(struct sip_msg *m, struct sip_hdr *h)
@@ -233,7 +288,9 @@ struct sip_msg *sip_msg_new_request(const char *method, const char *ruri)
 
 	if (!name_ok(method))
 		return NULL;
-	m = sip_msg_alloc(1024);
+	/* room for the usual headers and an SDP body, with their parsed
+	 * essentials, in the message's own allocation */
+	m = sip_msg_alloc(3072);
 	m->is_request = true;
 	m->method = sip_msg_strdup(m, method, strlen(method));
 	m->method_id = sip_method_id(method, strlen(method));
@@ -261,9 +318,21 @@ static void copy_to(struct sip_msg *r, const struct sip_msg *req, int code, cons
 		return;
 	/* §8.2.6.2: a tag is added unless the request had one or it is a 100 */
 	if (code > 100 && to_tag && req->has_to && !req->to.tag)
-		sip_msg_hdr_addf(r, "To", "%s;tag=%s", to->value, to_tag);
+		sip_msg_hdr_join(r, "To", to->value, ";tag=", to_tag);
 	else
 		copy_headers(r, req, SIP_HDR_TO);
+}
+
+/* The length of the header values a response copies from its request. */
+static size_t copied_len(const struct sip_msg *req)
+{
+	size_t n = 0;
+
+	for (const struct sip_hdr *h = req->priv->first; h; h = h->next)
+		if (h->id == SIP_HDR_VIA || h->id == SIP_HDR_FROM || h->id == SIP_HDR_TO ||
+		    h->id == SIP_HDR_CALL_ID || h->id == SIP_HDR_CSEQ || h->id == SIP_HDR_TIMESTAMP)
+			n += h->value_len + sizeof(struct sip_hdr) + 16;
+	return n;
 }
 
 struct sip_msg *sip_msg_new_response(const struct sip_msg *req, int code, const char *reason,
@@ -277,7 +346,9 @@ struct sip_msg *sip_msg_new_response(const struct sip_msg *req, int code, const 
 	if (!req->is_request || !sip_msg_hdr_find(req, SIP_HDR_VIA) || code < 100 || code > 699 ||
 	    (reason && !text_ok(reason)))
 		return NULL;
-	r = sip_msg_alloc(1024);
+	/* the copied headers with their parsed essentials (up to three times
+	 * their size), and room for a Contact, a few more and an SDP body */
+	r = sip_msg_alloc(4 * copied_len(req) + 2048);
 	r->status = code;
 	r->reason = sip_msg_strdup(r, reason ? reason : sip_reason_phrase(code),
 				   strlen(reason ? reason : sip_reason_phrase(code)));
@@ -298,12 +369,51 @@ struct sip_msg *sip_msg_new_response(const struct sip_msg *req, int code, const 
 
 /* ---- printing ---- */
 
+/* Bytes the decimal form of v takes. */
+static size_t digits_of(size_t v)
+{
+	size_t n = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		n++;
+	}
+	return n;
+}
+
+/* The wire form's length, so printing takes one allocation of the right
+ * size instead of growing through 128, 256, 512 and 1024. */
+static size_t print_len(const struct sip_msg *m)
+{
+	size_t n;
+
+	if (m->is_request)
+		n = strlen(m->method) + 1 + strlen(m->ruri.text) + sizeof(" SIP/2.0\r\n") - 1;
+	else
+		n = sizeof("SIP/2.0 000 \r\n") - 1 + strlen(m->reason ? m->reason : "");
+	for (const struct sip_hdr *h = m->priv->first; h; h = h->next)
+		if (h->id != SIP_HDR_CONTENT_LENGTH)
+			n += strlen(h->name) + 2 + h->value_len + 2;
+	return n + sizeof("Content-Length: \r\n\r\n") - 1 + digits_of(m->body_len) + m->body_len;
+}
+
 void sip_msg_print(const struct sip_msg *m, struct ly_buf *out)
 {
-	if (m->is_request)
-		ly_buf_printf(out, "%s %s SIP/2.0\r\n", m->method, m->ruri.text);
-	else
-		ly_buf_printf(out, "SIP/2.0 %03d %s\r\n", m->status, m->reason ? m->reason : "");
+	ly_buf_reserve(out, print_len(m));
+	if (m->is_request) {
+		ly_buf_puts(out, m->method);
+		ly_buf_append(out, " ", 1);
+		ly_buf_puts(out, m->ruri.text);
+		ly_buf_append(out, " SIP/2.0\r\n", 10);
+	} else {
+		char code[4] = { (char)('0' + m->status / 100 % 10), (char)('0' + m->status / 10 % 10),
+				 (char)('0' + m->status % 10), ' ' };
+
+		ly_buf_append(out, "SIP/2.0 ", 8);
+		ly_buf_append(out, code, 4);
+		ly_buf_puts(out, m->reason ? m->reason : "");
+		ly_buf_append(out, "\r\n", 2);
+	}
 	for (const struct sip_hdr *h = m->priv->first; h; h = h->next) {
 		if (h->id == SIP_HDR_CONTENT_LENGTH)
 			continue;
@@ -313,9 +423,48 @@ void sip_msg_print(const struct sip_msg *m, struct ly_buf *out)
 		ly_buf_append(out, "\r\n", 2);
 	}
 	/* always written, always true (§20.14: required on streams) */
-	ly_buf_printf(out, "Content-Length: %zu\r\n\r\n", m->body_len);
+	ly_buf_append(out, "Content-Length: ", 16);
+	ly_buf_append_uint(out, m->body_len);
+	ly_buf_append(out, "\r\n\r\n", 4);
 	if (m->body_len)
 		ly_buf_append(out, m->body, m->body_len);
+}
+
+/* Above this a released buffer is freed, so one large message does not
+ * pin its size for the thread's life. */
+#define WIRE_KEEP_MAX 16384
+
+struct ly_buf *sip_msg_print_wire(struct sip_wire_buf *w, const struct sip_msg *m)
+{
+	struct ly_buf *b = &w->buf;
+
+	if (w->busy) {
+		b = ly_malloc(sizeof(*b));
+		ly_buf_init(b);
+	} else {
+		w->busy = true;
+		ly_buf_reset(b);
+	}
+	sip_msg_print(m, b);
+	return b;
+}
+
+void sip_msg_print_release(struct sip_wire_buf *w, struct ly_buf *b)
+{
+	if (b != &w->buf) {
+		ly_buf_free(b);
+		free(b);
+		return;
+	}
+	if (b->cap > WIRE_KEEP_MAX)
+		ly_buf_free(b);
+	w->busy = false;
+}
+
+void sip_wire_buf_free(struct sip_wire_buf *w)
+{
+	ly_buf_free(&w->buf);
+	w->busy = false;
 }
 
 void sip_msg_describe(const struct sip_msg *m, char *buf, size_t size)

@@ -54,10 +54,12 @@ static const char *refresh_via(struct sip_msg *m)
 		it = (struct sip_list_iter){ .pos = h->value };
 		while (sip_list_next(&it, &e)) {
 			struct sip_via v;
-			char *buf = top ? sip_msg_mem(m, SIP_VIA_BUF(e.len)) : ly_malloc(SIP_VIA_BUF(e.len));
+			char small[512];	/* a lower Via is only checked, not kept */
+			char *buf = top ? sip_msg_mem(m, SIP_VIA_BUF(e.len))
+				  : SIP_VIA_BUF(e.len) <= sizeof(small) ? small : ly_malloc(SIP_VIA_BUF(e.len));
 			int err = sip_via_parse(&v, e.s, e.len, buf);
 
-			if (!top)
+			if (buf != small && !top)
 				free(buf);
 			if (err)
 				return "Bad Request (malformed Via)";

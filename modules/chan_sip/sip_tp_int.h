@@ -65,6 +65,7 @@ struct sip_tpmgr {
 	struct sip_transport *transports;
 	struct sip_conn *conns;
 	uint64_t next_conn_id;
+	struct sip_wire_buf wire;	/* messages are printed here to be sent */
 };
 
 /* Parse, stamp and deliver one received message or answer its error;

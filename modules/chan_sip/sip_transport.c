@@ -146,6 +146,7 @@ void sip_tpmgr_free(struct sip_tpmgr *m)
 		free(tp);
 	}
 	SSL_CTX_free(m->client_tls);
+	sip_wire_buf_free(&m->wire);
 	free(m);
 }
 
@@ -447,23 +448,22 @@ static int send_stream(struct sip_tpmgr *m, const struct ly_buf *b, enum sip_pro
 int sip_tp_send_request(struct sip_tpmgr *m, const struct sip_msg *req, enum sip_proto proto,
 			const struct sockaddr *dst, socklen_t dst_len, uint64_t *conn_id)
 {
-	struct ly_buf b;
+	struct ly_buf *b;
 	int err;
 
 	if (conn_id)
 		*conn_id = 0;
-	ly_buf_init(&b);
-	sip_msg_print(req, &b);
+	b = sip_msg_print_wire(&m->wire, req);
 	if (proto == SIP_PROTO_UDP) {
 		struct sip_transport *tp = sip_tpmgr_find(m, SIP_PROTO_UDP, dst->sa_family);
 
-		err = tp ? udp_send(tp, &b, dst, dst_len) : ENOTCONN;
+		err = tp ? udp_send(tp, b, dst, dst_len) : ENOTCONN;
 	} else if (proto == SIP_PROTO_TCP || proto == SIP_PROTO_TLS) {
-		err = send_stream(m, &b, proto, dst, dst_len, conn_id);
+		err = send_stream(m, b, proto, dst, dst_len, conn_id);
 	} else {
 		err = EPROTONOSUPPORT;
 	}
-	ly_buf_free(&b);
+	sip_msg_print_release(&m->wire, b);
 	return err;
 }
 
@@ -521,19 +521,18 @@ int sip_tp_send_response(struct sip_tpmgr *m, const struct sip_msg *resp, const 
 {
 	struct sockaddr_storage dst;
 	socklen_t len;
-	struct ly_buf b;
+	struct ly_buf *b;
 	int err;
 	enum sip_proto proto = src ? src->proto : resp->via.proto;
 
-	ly_buf_init(&b);
-	sip_msg_print(resp, &b);
+	b = sip_msg_print_wire(&m->wire, resp);
 	/* §18.2.2: reliable → the connection the request came on, if open */
 	if (sip_proto_reliable(proto) && src && src->conn_id) {
 		struct sip_conn *c = sip_tp_conn_find(m, src->conn_id);
 
 		if (c) {
-			err = sip_tp_conn_send(c, b.data, b.len);
-			ly_buf_free(&b);
+			err = sip_tp_conn_send(c, b->data, b->len);
+			sip_msg_print_release(&m->wire, b);
 			return err;
 		}
 	}
@@ -543,10 +542,10 @@ int sip_tp_send_response(struct sip_tpmgr *m, const struct sip_msg *resp, const 
 	if (!err && proto == SIP_PROTO_UDP) {
 		struct sip_transport *tp = udp_for(m, src, dst.ss_family);
 
-		err = tp ? udp_send(tp, &b, (struct sockaddr *)&dst, len) : ENOTCONN;
+		err = tp ? udp_send(tp, b, (struct sockaddr *)&dst, len) : ENOTCONN;
 	} else if (!err) {
-		err = send_stream(m, &b, proto, (struct sockaddr *)&dst, len, NULL);
+		err = send_stream(m, b, proto, (struct sockaddr *)&dst, len, NULL);
 	}
-	ly_buf_free(&b);
+	sip_msg_print_release(&m->wire, b);
 	return err;
 }

@@ -311,17 +311,15 @@ static bool only_waiting(const struct sip_txn *t)
 	return t->state == SIP_TXN_COMPLETED;
 }
 
-/* m printed, in a buffer of its own size. */
+/* m printed, in a buffer of its own size (sip_msg_print measures first). */
 static char *print_wire(const struct sip_msg *m, size_t *len)
 {
 	struct ly_buf b;
-	char *wire;
 
 	ly_buf_init(&b);
 	sip_msg_print(m, &b);
 	*len = b.len;
-	wire = realloc(b.data, b.len + 1);	/* shrinking: keep b.data if it fails */
-	return wire ? wire : b.data;
+	return b.data;
 }
 
 void txn_shed(struct sip_txn *t)

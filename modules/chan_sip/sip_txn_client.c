@@ -58,6 +58,7 @@ static struct sip_msg *build_sibling(const struct sip_msg *req, const char *meth
 	const struct sip_hdr *from = sip_msg_hdr_find(req, SIP_HDR_FROM);
 	char *via = first_value(req, "Via");
 	struct sip_msg *m;
+	char num[12];
 
 	if (!via || !from || !to || !req->call_id) {
 		free(via);
@@ -71,7 +72,7 @@ static struct sip_msg *build_sibling(const struct sip_msg *req, const char *meth
 		sip_msg_hdr_add(m, "From", from->value);
 		sip_msg_hdr_add(m, "To", to);
 		sip_msg_hdr_add(m, "Call-ID", req->call_id);
-		sip_msg_hdr_addf(m, "CSeq", "%u %s", (unsigned)req->cseq, method);
+		sip_msg_hdr_join(m, "CSeq", sip_uint_str(num, (unsigned)req->cseq), " ", method);
 	}
 	free(via);
 	return m;
@@ -183,7 +184,7 @@ int sip_txn_client_start(struct sip_txn_table *tbl, struct sip_msg *req, const s
 {
 	bool invite = req->method_id == SIP_METHOD_INVITE;
 	struct sip_txn *t;
-	char *key;
+	struct txn_key key;
 	uint32_t hash;
 	int rc;
 
@@ -191,18 +192,18 @@ int sip_txn_client_start(struct sip_txn_table *tbl, struct sip_msg *req, const s
 		*out = NULL;
 	if ((rc = check_request(req)) != 0)
 		return rc;
-	key = txn_client_key(req->via.branch, req->method);
-	hash = txn_hash(tbl, key);
-	if (txn_index_find(&tbl->clients, key, hash, NULL)) {
-		free(key);
+	txn_client_key(&key, req->via.branch, req->method);
+	hash = txn_hash(tbl, key.s);
+	if (txn_index_find(&tbl->clients, key.s, hash, NULL)) {
+		txn_key_release(&key);
 		return EEXIST;
 	}
 	if (!txn_table_has_room(tbl)) {
-		free(key);
+		txn_key_release(&key);
 		return ENOSPC;
 	}
 	t = txn_new(tbl, invite ? TXN_CLIENT_INVITE : TXN_CLIENT_NONINVITE, req, dst);
-	txn_index_add(&tbl->clients, &t->by_key, t, key, hash);
+	txn_index_add(&tbl->clients, &t->by_key, t, txn_key_take(&key), hash);
 	rc = txn_send_request(t, req, false);
 	if (rc) {
 		txn_terminate(t);	/* no user yet: nobody hears of it */

@@ -156,15 +156,27 @@ const char *txn_client_via(const struct sip_txn *t, unsigned *port);
 /* The To tag of a server transaction's responses, NULL when none yet. */
 const char *txn_server_to_tag(const struct sip_txn *t);
 
-/* Keys: "branch|METHOD|sent-by" for servers, "branch|METHOD" for
- * clients, with ACK and CANCEL lookups naming INVITE (§17.2.3, §9.2). */
-char *txn_server_key(const struct sip_msg *req, const char *method);
-char *txn_client_key(const char *branch, const char *method);
+/*
+ * Keys: "branch|METHOD|sent-by" for servers, "branch|METHOD" for
+ * clients, with ACK and CANCEL lookups naming INVITE (§17.2.3, §9.2).
+ * A key is built on the caller's stack (on the heap only when long), so
+ * looking a message up allocates nothing: txn_key_release after a
+ * lookup, txn_key_take for the string an index keeps.
+ */
+struct txn_key {
+	char *s;		/* small, or the heap when it did not fit */
+	size_t len, cap;
+	char small[224];
+};
+void txn_key_release(struct txn_key *k);
+char *txn_key_take(struct txn_key *k);
+void txn_server_key(struct txn_key *k, const struct sip_msg *req, const char *method);
+void txn_client_key(struct txn_key *k, const char *branch, const char *method);
 /* The key of a request without an RFC 3261 branch (§17.2.3 fallback);
  * candidates are then compared field by field. */
-char *txn_legacy_key(const struct sip_msg *req, const char *method);
+void txn_legacy_key(struct txn_key *k, const struct sip_msg *req, const char *method);
 /* Call-ID, From tag and CSeq number (and method when given). */
-char *txn_dialog_key(const struct sip_msg *m, const char *method);
+void txn_dialog_key(struct txn_key *k, const struct sip_msg *m, const char *method);
 bool txn_branch_is_rfc3261(const char *branch);
 
 /* ---- sip_txn_client.c ---- */

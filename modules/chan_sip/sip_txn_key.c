@@ -2,8 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <stdarg.h>
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <lyre/utils.h>
@@ -23,31 +22,79 @@ bool txn_branch_is_rfc3261(const char *branch)
 	       branch[sizeof(SIP_BRANCH_COOKIE) - 1] != '\0';
 }
 
-/* printf into a string of exactly the size it needs: keys live as long
- * as their transaction, and most of the table is lingering ones. */
-static char *key_printf(const char *fmt, ...) LY_PRINTF(1, 2);
-static char *key_printf(const char *fmt, ...)
-{
-	char small[256];
-	va_list ap;
-	char *key;
-	int n;
+/* ---- building a key: appended piece by piece, no printf ---- */
 
-	/* One formatting pass for the usual short key, two for a long one. */
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		n = 0;
-	key = ly_malloc((size_t)n + 1);
-	if ((size_t)n < sizeof(small)) {
-		memcpy(key, small, (size_t)n + 1);
-		return key;
-	}
-	va_start(ap, fmt);
-	vsnprintf(key, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return key;
+static void key_room(struct txn_key *k, size_t n)
+{
+	size_t cap;
+	char *heap;
+
+	if (k->len + n + 1 <= k->cap)
+		return;
+	cap = k->cap * 2 > k->len + n + 1 ? k->cap * 2 : k->len + n + 1;
+	heap = ly_malloc(cap);
+	memcpy(heap, k->s, k->len);
+	if (k->s != k->small)
+		free(k->s);
+	k->s = heap;
+	k->cap = cap;
+}
+
+static void key_add(struct txn_key *k, const char *s, size_t n)
+{
+	key_room(k, n);
+	memcpy(k->s + k->len, s, n);
+	k->len += n;
+	k->s[k->len] = '\0';
+}
+
+static void key_str(struct txn_key *k, const char *s)
+{
+	key_add(k, s ? s : "", s ? strlen(s) : 0);
+}
+
+/* a field and the separator after it */
+static void key_field(struct txn_key *k, const char *s)
+{
+	key_str(k, s);
+	key_add(k, "\n", 1);
+}
+
+static void key_uint(struct txn_key *k, unsigned v)
+{
+	char d[12];
+	size_t n = sizeof(d);
+
+	do {
+		d[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	key_add(k, d + n, sizeof(d) - n);
+}
+
+static void key_start(struct txn_key *k)
+{
+	k->s = k->small;
+	k->cap = sizeof(k->small);
+	k->len = 0;
+	k->small[0] = '\0';
+}
+
+void txn_key_release(struct txn_key *k)
+{
+	if (k->s != k->small)
+		free(k->s);
+	key_start(k);
+}
+
+/* Keys in an index live as long as their transaction, and most of the
+ * table is lingering ones: exactly their size. */
+char *txn_key_take(struct txn_key *k)
+{
+	char *s = k->s != k->small ? k->s : ly_strdup(k->s);
+
+	key_start(k);
+	return s;
 }
 
 /*
@@ -56,43 +103,56 @@ static char *key_printf(const char *fmt, ...)
  * port made explicit (5061 for TLS, else 5060, §18.2.2 / §19.1.2), so
  * "Host" and "host:5060" are one sender.
  */
-char *txn_server_key(const struct sip_msg *req, const char *method)
+void txn_server_key(struct txn_key *k, const struct sip_msg *req, const char *method)
 {
 	const struct sip_via *via = &req->via;
 	unsigned port = via->port ? via->port : (via->proto == SIP_PROTO_TLS ? 5061 : 5060);
 	const char *host = via->host ? via->host : "";
-	const char *open = via->host_ipv6 ? "[" : "";
-	char *key = key_printf("%s\n%s\n%s%s%s:%u", via->branch, method, open, host,
-			       via->host_ipv6 ? "]" : "", port);
-	char *h = key + strlen(via->branch) + 1 + strlen(method) + 1 + strlen(open);
+	size_t at;
 
-	for (size_t i = 0, n = strlen(host); i < n; i++)
-		h[i] = (char)tolower((unsigned char)h[i]);
-	return key;
+	key_start(k);
+	key_field(k, via->branch);
+	key_field(k, method);
+	if (via->host_ipv6)
+		key_add(k, "[", 1);
+	at = k->len;
+	key_str(k, host);
+	for (size_t i = at; i < k->len; i++)
+		k->s[i] = (char)tolower((unsigned char)k->s[i]);
+	if (via->host_ipv6)
+		key_add(k, "]", 1);
+	key_add(k, ":", 1);
+	key_uint(k, port);
 }
 
-char *txn_client_key(const char *branch, const char *method)
+void txn_client_key(struct txn_key *k, const char *branch, const char *method)
 {
 	/* §17.1.3: branch and CSeq method alone; the method is needed because
 	 * a CANCEL shares its INVITE's branch. */
-	return key_printf("%s\n%s", branch, method);
+	key_start(k);
+	key_field(k, branch);
+	key_str(k, method);
 }
 
-static const char *or_empty(const char *s)
-{
-	return s ? s : "";
-}
-
-char *txn_legacy_key(const struct sip_msg *req, const char *method)
+void txn_legacy_key(struct txn_key *k, const struct sip_msg *req, const char *method)
 {
 	/* The fields every RFC 2543 match needs; the rest (Request-URI, To
 	 * tag, top Via) are compared on the candidates. */
-	return key_printf("2543\n%s\n%u\n%s\n%s", or_empty(req->call_id), (unsigned)req->cseq,
-			   or_empty(req->from.tag), method);
+	key_start(k);
+	key_field(k, "2543");
+	key_field(k, req->call_id);
+	key_uint(k, (unsigned)req->cseq);
+	key_add(k, "\n", 1);
+	key_field(k, req->from.tag);
+	key_str(k, method);
 }
 
-char *txn_dialog_key(const struct sip_msg *m, const char *method)
+void txn_dialog_key(struct txn_key *k, const struct sip_msg *m, const char *method)
 {
-	return key_printf("%s\n%s\n%u\n%s", or_empty(m->call_id), or_empty(m->from.tag),
-			   (unsigned)m->cseq, or_empty(method));
+	key_start(k);
+	key_field(k, m->call_id);
+	key_field(k, m->from.tag);
+	key_uint(k, (unsigned)m->cseq);
+	key_add(k, "\n", 1);
+	key_str(k, method);
 }

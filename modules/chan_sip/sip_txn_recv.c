@@ -18,12 +18,12 @@
 static void receive_response(struct sip_txn_table *tbl, struct sip_msg *resp)
 {
 	struct txn_link *l = NULL;
-	char *key;
+	struct txn_key key;
 
 	if (resp->has_via && resp->via.branch && resp->cseq_method) {
-		key = txn_client_key(resp->via.branch, resp->cseq_method);
-		l = txn_index_find(&tbl->clients, key, txn_hash(tbl, key), NULL);
-		free(key);
+		txn_client_key(&key, resp->via.branch, resp->cseq_method);
+		l = txn_index_find(&tbl->clients, key.s, txn_hash(tbl, key.s), NULL);
+		txn_key_release(&key);
 	}
 	if (l)
 		txn_client_response(l->txn, resp);
@@ -69,21 +69,21 @@ static struct sip_txn *find_server(struct sip_txn_table *tbl, const struct sip_m
 {
 	struct txn_link *l;
 	uint32_t hash;
-	char *key;
+	struct txn_key key;
 
 	if (txn_branch_is_rfc3261(req->via.branch)) {
-		key = txn_server_key(req, method);
-		l = txn_index_find(&tbl->servers, key, txn_hash(tbl, key), NULL);
-		free(key);
+		txn_server_key(&key, req, method);
+		l = txn_index_find(&tbl->servers, key.s, txn_hash(tbl, key.s), NULL);
+		txn_key_release(&key);
 		return l ? l->txn : NULL;
 	}
-	key = txn_legacy_key(req, method);
-	hash = txn_hash(tbl, key);
-	for (l = txn_index_find(&tbl->servers, key, hash, NULL); l;
-	     l = txn_index_find(&tbl->servers, key, hash, l))
+	txn_legacy_key(&key, req, method);
+	hash = txn_hash(tbl, key.s);
+	for (l = txn_index_find(&tbl->servers, key.s, hash, NULL); l;
+	     l = txn_index_find(&tbl->servers, key.s, hash, l))
 		if (legacy_match(l->txn, req))
 			break;
-	free(key);
+	txn_key_release(&key);
 	return l ? l->txn : NULL;
 }
 
@@ -131,23 +131,25 @@ static bool is_loop(const struct sip_txn_table *tbl, const struct sip_msg *req)
 
 	sip_value_iter_init(&it, req, "Via");
 	while (!loop && sip_value_next(&it, &v)) {
-		char *buf = ly_malloc(SIP_VIA_BUF(v.len));
+		char small[512];
+		char *buf = SIP_VIA_BUF(v.len) <= sizeof(small) ? small : ly_malloc(SIP_VIA_BUF(v.len));
 		struct sip_via via;
 		struct txn_link *l;
-		char *key;
+		struct txn_key key;
 
 		if (sip_via_parse(&via, v.s, v.len, buf) == 0 && txn_branch_is_rfc3261(via.branch)) {
-			key = txn_client_key(via.branch, req->method);
-			l = txn_index_find(&tbl->clients, key, txn_hash(tbl, key), NULL);
+			txn_client_key(&key, via.branch, req->method);
+			l = txn_index_find(&tbl->clients, key.s, txn_hash(tbl, key.s), NULL);
 			if (l) {
 				unsigned port;
 				const char *host = txn_client_via(l->txn, &port);
 
 				loop = port == via.port && via.host && host && ly_strcaseeq(host, via.host);
 			}
-			free(key);
+			txn_key_release(&key);
 		}
-		free(buf);
+		if (buf != small)
+			free(buf);
 	}
 	return loop;
 }
@@ -157,14 +159,14 @@ static bool is_loop(const struct sip_txn_table *tbl, const struct sip_msg *req)
  * twice by different paths (a forking proxy). */
 static bool is_merged(const struct sip_txn_table *tbl, const struct sip_msg *req)
 {
-	char *key;
+	struct txn_key key;
 	bool merged;
 
 	if (req->to.tag || !req->from.tag)
 		return false;
-	key = txn_dialog_key(req, req->cseq_method);
-	merged = txn_index_find(&tbl->merges, key, txn_hash(tbl, key), NULL) != NULL;
-	free(key);
+	txn_dialog_key(&key, req, req->cseq_method);
+	merged = txn_index_find(&tbl->merges, key.s, txn_hash(tbl, key.s), NULL) != NULL;
+	txn_key_release(&key);
 	return merged;
 }
 
@@ -210,12 +212,14 @@ static void receive_cancel(struct sip_txn_table *tbl, struct sip_msg *cancel)
  * which ends the retransmission of sip_txn_answer when it is its own. */
 static void receive_2xx_ack(struct sip_txn_table *tbl, struct sip_msg *ack)
 {
-	char *key = txn_dialog_key(ack, "INVITE");
-	uint32_t hash = txn_hash(tbl, key);
+	struct txn_key key;
+	uint32_t hash;
 	struct sip_txn *st = NULL;
 
-	for (struct txn_link *l = txn_index_find(&tbl->acks, key, hash, NULL); l;
-	     l = txn_index_find(&tbl->acks, key, hash, l)) {
+	txn_dialog_key(&key, ack, "INVITE");
+	hash = txn_hash(tbl, key.s);
+	for (struct txn_link *l = txn_index_find(&tbl->acks, key.s, hash, NULL); l;
+	     l = txn_index_find(&tbl->acks, key.s, hash, l)) {
 		/* The 2xx's To tag, kept when the transaction shed it. */
 		const struct sip_txn *t = l->txn;
 		bool answered = t->is_shed || t->last_resp;
@@ -226,7 +230,7 @@ static void receive_2xx_ack(struct sip_txn_table *tbl, struct sip_msg *ack)
 			break;
 		}
 	}
-	free(key);
+	txn_key_release(&key);
 	if (st) {
 		sip_txn_ref(st);
 		txn_server_2xx_acked(st);

@@ -29,14 +29,20 @@ struct sip_txn *txn_server_new(struct sip_txn_table *tbl, struct sip_msg *req, b
 {
 	bool invite = req->method_id == SIP_METHOD_INVITE;
 	struct sip_txn *t = txn_new(tbl, invite ? TXN_SERVER_INVITE : TXN_SERVER_NONINVITE, req, &req->src);
-	char *key = txn_branch_is_rfc3261(req->via.branch) ? txn_server_key(req, req->method)
-							    : txn_legacy_key(req, req->method);
+	struct txn_key key;
+	uint32_t hash;
 
-	txn_index_add(&tbl->servers, &t->by_key, t, key, txn_hash(tbl, key));
+	if (txn_branch_is_rfc3261(req->via.branch))
+		txn_server_key(&key, req, req->method);
+	else
+		txn_legacy_key(&key, req, req->method);
+	hash = txn_hash(tbl, key.s);
+	txn_index_add(&tbl->servers, &t->by_key, t, txn_key_take(&key), hash);
 	/* §8.2.2.2 concerns requests outside a dialog (no To tag). */
 	if (merge_index && !req->to.tag) {
-		key = txn_dialog_key(req, req->cseq_method);
-		txn_index_add(&tbl->merges, &t->by_merge, t, key, txn_hash(tbl, key));
+		txn_dialog_key(&key, req, req->cseq_method);
+		hash = txn_hash(tbl, key.s);
+		txn_index_add(&tbl->merges, &t->by_merge, t, txn_key_take(&key), hash);
 	}
 	return t;
 }
@@ -227,7 +233,8 @@ int sip_txn_reply(struct sip_txn *st, int code, const char *reason, const char *
 
 int sip_txn_answer(struct sip_txn *st, struct sip_msg *resp)
 {
-	char *key;
+	struct txn_key key;
+	uint32_t hash;
 	int rc;
 
 	if (!st->tbl)
@@ -241,8 +248,9 @@ int sip_txn_answer(struct sip_txn *st, struct sip_msg *resp)
 	txn_timer_start(st, TIMER_RETX, t1(st), retransmit_fired);
 	if (!st->answering) {
 		st->answering = true;
-		key = txn_dialog_key(st->req, "INVITE");
-		txn_index_add(&st->tbl->acks, &st->by_ack, st, key, txn_hash(st->tbl, key));
+		txn_dialog_key(&key, st->req, "INVITE");
+		hash = txn_hash(st->tbl, key.s);
+		txn_index_add(&st->tbl->acks, &st->by_ack, st, txn_key_take(&key), hash);
 	}
 	return 0;
 }

@@ -64,6 +64,28 @@ static void test_buf(void)
 	CHECK_INT(b.len, 5);
 	ly_buf_free(&b);
 	CHECK(b.data == NULL);
+
+	/* printf fitting the room left, and one that must grow the buffer */
+	ly_buf_printf(&b, "%s-%u", "x", 42u);
+	CHECK_STR(ly_buf_str(&b), "x-42");
+	ly_buf_printf(&b, "%0600d|", 7);
+	CHECK_INT(b.len, 4 + 601);
+	CHECK(b.data[4] == '0' && strcmp(b.data + 4 + 599, "7|") == 0);
+	/* numbers without printf */
+	ly_buf_reset(&b);
+	ly_buf_append_uint(&b, 0);
+	ly_buf_puts(&b, " ");
+	ly_buf_append_uint(&b, 18446744073709551615ull);
+	CHECK_STR(ly_buf_str(&b), "0 18446744073709551615");
+	ly_buf_free(&b);
+	/* a measured reservation is exactly that, and appends fit in it */
+	ly_buf_reserve(&b, 10);
+	CHECK_INT(b.cap, 11);
+	CHECK_STR(ly_buf_str(&b), "");
+	ly_buf_puts(&b, "0123456789");
+	CHECK_INT(b.cap, 11);
+	CHECK_STR(ly_buf_str(&b), "0123456789");
+	ly_buf_free(&b);
 }
 
 static int destroyed;

@@ -1267,8 +1267,43 @@ static void test_end_reason(void)
 	teardown();
 }
 
+/* The dialog's URIs (kept in its own storage): a display name with a
+ * quote and a backslash is escaped again (§25.1), and header parameters
+ * but the tag are kept. */
+static void test_party_text(void)
+{
+	static const struct sip_dialog_party quirky = {
+		.from = "\"Al \\\"Q\\\" \\\\x\" <sip:alice@127.0.0.1>;tag=ignored;p=1",
+		.contact = "sip:alice@127.0.0.1:5070", .sentby = "127.0.0.1:5070",
+	};
+	struct sip_dialog_invite_params p = {
+		.ruri = "sip:bob@127.0.0.1:5080", .local = &quirky,
+		.content_type = "application/sdp", .body = "v=0\r\n", .body_len = 5,
+	};
+	const struct sent *bye;
+
+	setup(NULL);
+	p.dst.proto = SIP_PROTO_UDP;
+	p.timers = ua[0].timers;
+	CHECK_INT(sip_dialog_uac_new(ua[0].dt, &p, &user, &ua[0], &ua[0].d), 0);
+	CHECK_INT(sip_dialog_invite_send(ua[0].d), 0);
+	pump();
+	CHECK_INT(sip_dialog_state(ua[1].d), SIP_DIALOG_CONFIRMED);
+	CHECK_INT(sip_dialog_end(ua[1].d), 0);
+	bye = sent_req(1, "BYE", 0);
+	CHECK(bye != NULL);
+	CHECK(ly_str_startswith(hdr(bye, "To"), "\"Al \\\"Q\\\" \\\\x\" <sip:alice@127.0.0.1>;p=1;tag="));
+	/* bob's local URI is the INVITE's To, which was the Request-URI */
+	CHECK(ly_str_startswith(hdr(bye, "From"), "<sip:bob@127.0.0.1:5080>;tag="));
+	CHECK_STR(hdr(bye, "Call-ID"), sip_dialog_call_id(ua[0].d));
+	pump();
+	CHECK_INT(ua[0].why, SIP_DIALOG_END_REMOTE_BYE);
+	teardown();
+}
+
 TAP_MAIN(
 	TAP(test_call_and_bye_from_caller),
+	TAP(test_party_text),
 	TAP(test_bye_from_callee_and_481),
 	TAP(test_rejected),
 	TAP(test_unknown_dialog_481),

@@ -422,6 +422,82 @@ static void test_via_received(void)
 	sip_msg_unref(m);
 }
 
+/* Headers joined from pieces, formatted into the arena, printed in one
+ * measured allocation, and a sender's reused print buffer. */
+static void test_join_and_wire(void)
+{
+	struct sip_msg *m = sip_msg_new_request("BYE", "sip:bob@192.0.2.9:5070");
+	struct sip_wire_buf w = { 0 };
+	struct ly_buf *b1, *b2;
+	char num[12], big[3000];
+	struct ly_buf b;
+
+	CHECK(m != NULL);
+	if (!m)
+		return;
+	CHECK_STR(sip_uint_str(num, 0), "0");
+	CHECK_STR(sip_uint_str(num, 4294967295u), "4294967295");
+	CHECK_INT(sip_msg_hdr_join(m, "Via", "SIP/2.0/", "UDP", " ", "192.0.2.1:5060", ";branch=", "z9hG4bKj1"), 0);
+	CHECK_INT(sip_msg_hdr_join(m, "f", "<sip:a@192.0.2.1>", ";tag=", "ft"), 0);
+	CHECK_INT(sip_msg_hdr_join(m, "To", "<sip:bob@192.0.2.9>;tag=tt"), 0);
+	CHECK_INT(sip_msg_hdr_add(m, "Call-ID", "j@192.0.2.1"), 0);
+	CHECK_INT(sip_msg_hdr_join(m, "CSeq", sip_uint_str(num, 7), " ", "BYE"), 0);
+	CHECK_INT(sip_msg_hdr_join(m, "X-Bad", "a\r\n", "Via: evil"), EINVAL);
+	/* essentials come from joined values as from any other */
+	CHECK_STR(m->via.branch, "z9hG4bKj1");
+	CHECK_STR(m->from.tag, "ft");
+	CHECK_INT(m->cseq, 7);
+	CHECK_STR(m->cseq_method, "BYE");
+	/* longer than the arena has left: a second formatting pass */
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	CHECK_INT(sip_msg_hdr_addf(m, "X-Long", "<%s>", big), 0);
+	CHECK_INT(sip_msg_hdr_find_name(m, "X-Long")->value_len, sizeof(big) + 1);
+	CHECK_INT(sip_msg_hdr_addf(m, "X-Short", "%d-%s", 5, "x"), 0);
+	CHECK_STR(sip_msg_hdr_value(m, "X-Short"), "5-x");
+	sip_msg_set_body(m, "text/plain", "hello", 5);
+
+	ly_buf_init(&b);
+	sip_msg_print(m, &b);
+	CHECK_INT(b.cap, b.len + 1);	/* measured: one allocation, no growth */
+	CHECK(strncmp(b.data, "BYE sip:bob@192.0.2.9:5070 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKj1\r\n"
+			      "From: <sip:a@192.0.2.1>;tag=ft\r\n", 97) == 0);
+	CHECK(strstr(b.data, "\r\nCSeq: 7 BYE\r\n") != NULL);
+	CHECK(strstr(b.data, "\r\nContent-Length: 5\r\n\r\nhello") != NULL);
+	CHECK_INT(strlen(b.data), b.len);
+
+	/* the sender's buffer: the same bytes, reused; a nested print gets
+	 * its own */
+	b1 = sip_msg_print_wire(&w, m);
+	CHECK(b1->len == b.len && memcmp(b1->data, b.data, b.len) == 0);
+	b2 = sip_msg_print_wire(&w, m);
+	CHECK(b2 != b1 && b2->len == b.len && memcmp(b2->data, b.data, b.len) == 0);
+	sip_msg_print_release(&w, b2);
+	sip_msg_print_release(&w, b1);
+	CHECK(sip_msg_print_wire(&w, m) == b1);
+	CHECK(b1->len == b.len && memcmp(b1->data, b.data, b.len) == 0);
+	sip_msg_print_release(&w, b1);
+	sip_wire_buf_free(&w);
+	ly_buf_free(&b);
+
+	/* a status line of a response printed without printf */
+	{
+		struct sip_msg *r = sip_msg_new_response(m, 481, NULL, "tt");
+
+		CHECK(r != NULL);
+		if (r) {
+			ly_buf_init(&b);
+			sip_msg_print(r, &b);
+			CHECK(strncmp(b.data, "SIP/2.0 481 Call/Transaction Does Not Exist\r\n", 45) == 0);
+			CHECK(strstr(b.data, "\r\nContent-Length: 0\r\n\r\n") != NULL);
+			CHECK_INT(b.cap, b.len + 1);
+			ly_buf_free(&b);
+			sip_msg_unref(r);
+		}
+	}
+	sip_msg_unref(m);
+}
+
 int main(void)
 {
 	return tap_run((struct tap_test[]){
@@ -434,5 +510,6 @@ int main(void)
 		TAP(test_stream_framing),
 		TAP(test_limits_and_errors),
 		TAP(test_via_received),
-	}, 9);
+		TAP(test_join_and_wire),
+	}, 10);
 }

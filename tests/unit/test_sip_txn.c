@@ -855,6 +855,36 @@ static void test_server_noninvite(void)
 	teardown(tbl);
 }
 
+/* Keys longer than the stack room they are built in, and a sent-by host
+ * that differs only in case (§17.2.3 with §19.1.4): the retransmission
+ * still finds its transaction. */
+static void test_server_long_key(void)
+{
+	struct sip_txn_table *tbl = setup(0);
+	char branch[301], via[400], via2[400];
+	struct sip_msg *opt, *again;
+	struct sip_txn *st;
+
+	memset(branch, 'b', sizeof(branch) - 1);
+	branch[sizeof(branch) - 1] = '\0';
+	snprintf(via, sizeof(via), "SIP/2.0/UDP PEER.Example:5080;branch=z9hG4bK%s", branch);
+	snprintf(via2, sizeof(via2), "SIP/2.0/UDP peer.example:5080;branch=z9hG4bK%s", branch);
+	opt = request("OPTIONS", 9, "OPTIONS", via, NULL, NULL, SIP_PROTO_UDP);
+	again = request("OPTIONS", 9, "OPTIONS", via2, NULL, NULL, SIP_PROTO_UDP);
+	sip_txn_receive(tbl, opt);
+	CHECK_INT(ev.requests, 1);
+	st = sip_txn_ref(ev.last_st);
+	CHECK_INT(sip_txn_reply(st, 200, NULL, NULL), 0);
+	sip_txn_receive(tbl, again);	/* Completed: the final again, no new request */
+	CHECK_INT(ev.requests, 1);
+	CHECK_INT(count_sent(200, NULL), 2);
+	CHECK_INT(sip_txn_table_count(tbl), 1);
+	sip_txn_unref(st);
+	sip_msg_unref(opt);
+	sip_msg_unref(again);
+	teardown(tbl);
+}
+
 static void test_server_noninvite_tcp_ends_at_final(void)
 {
 	struct sip_txn_table *tbl = setup(0);
@@ -1562,6 +1592,7 @@ TAP_MAIN(
 	TAP(test_server_invite_answer_retransmits_2xx_until_ack),
 	TAP(test_server_invite_answer_without_ack_times_out),
 	TAP(test_server_noninvite),
+	TAP(test_server_long_key),
 	TAP(test_server_noninvite_tcp_ends_at_final),
 	TAP(test_server_transport_error),
 	TAP(test_cancel_gets_200_and_invite_487),
