@@ -75,6 +75,13 @@ stop_lyre() {
 }
 trap stop_lyre EXIT
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0; }
+# RSS of an smaps copy by kind: the main heap, other anonymous memory
+# (glibc's other arenas, thread stacks, big malloc blocks), mapped files.
+rss_parts() {
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { kind = ($6 == "[heap]") ? "heap" : ($6 == "" || $6 ~ /^\[/) ? "anon" : "file" }
+		/^Rss:/ { kb[kind] += $2 }
+		END { printf "heap %d kB, other anonymous %d kB, files %d kB", kb["heap"], kb["anon"], kb["file"] }' "$1" 2>/dev/null
+}
 alive() { kill -0 "$pid" 2>/dev/null; }
 channels() { "$BIN" -C "$etc" -rx "core show channels" 2>/dev/null | tail -1; }
 
@@ -151,6 +158,8 @@ run_series() {
 	awk -v i="$idle" -v a="$after" -v s="$SETTLE" -v m="$mode" 'BEGIN {
 		printf "rss after %s + %d s: %d kB vs idle %d kB (%+.1f %%; target within 10 %%): %s\n",
 			m, s, a, i, 100 * (a - i) / i, (a <= 1.1 * i ? "ok" : "NOT back") }'
+	echo "  idle:  $(rss_parts "$WORK/smaps.$mode.idle")"
+	echo "  after: $(rss_parts "$WORK/smaps.$mode.after")"
 	echo "channels after $SETTLE s: $(channels)"
 	stop_lyre
 }

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "loop_int.h"
 #include "media_int.h"
+#include "mem.h"
 #include "pbx_apps.h"
 #include "pbx_int.h"
 #include "remote.h"
@@ -449,6 +450,7 @@ static int run_daemon(const struct options *o)
 	}
 	/* The interactive console shows the log itself (it subscribes to it). */
 	ly_log_set_stdout(o->foreground && !o->console);
+	ly_mem_init();
 	ly_start_time();
 	ly_thread_register_self("main");
 	loop = ly_loop_new();

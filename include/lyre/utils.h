@@ -28,6 +28,13 @@ void *ly_realloc(void *ptr, size_t size);
 char *ly_strdup(const char *s);
 char *ly_strndup(const char *s, size_t n);
 char *ly_asprintf(const char *fmt, ...) LY_PRINTF(1, 2);
+/* After a load, on a thread that did much of its work (core/mem.c): give
+ * the calling thread's cached free blocks and every free page back to the
+ * system.  Takes a fraction of a millisecond; not for the call path. */
+void ly_mem_release(void);
+/* The calling thread's cached free blocks only (the next ly_mem_release,
+ * on any thread, returns their pages); for long-lived worker threads. */
+void ly_mem_release_cache(void);
 
 /* Copy src into dst of size n, always NUL-terminated; returns strlen(dst). */
 size_t ly_strlcpy(char *dst, const char *src, size_t n);

@@ -7,9 +7,6 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 #include <lyre/lyre.h>
 
@@ -573,8 +570,9 @@ static int open_db(struct sip_core *core, const char *statedir)
  * only from the top of the heap, and any block still in use above the
  * freed ones (a channel, a grown table) keeps the rest resident: 45 s
  * after 2,000 calls, 90 of the 91.5 MB heap were free and still counted
- * in RSS.  malloc_trim(0) releases every free page wherever it lies, so it
- * runs every few seconds while the transaction count falls: once at least
+ * in RSS.  ly_mem_release() releases every free page wherever it lies,
+ * and the blocks this thread's malloc cache kept, so it runs every few
+ * seconds while the transaction count falls: once at least
  * a quarter of the high mark (and TRIM_MIN_DROP) has gone since the last
  * look, so a steady load's ups and downs never trigger it, and the tail
  * of a load is given back too, not only its bulk.
@@ -584,9 +582,7 @@ static int open_db(struct sip_core *core, const char *statedir)
 
 static void trim(struct sip_core *core, unsigned n)
 {
-#ifdef __GLIBC__
-	malloc_trim(0);
-#endif
+	ly_mem_release();
 	ly_debug(1, "SIP: %u transactions after a high of %u: memory trimmed", n, core->txn_peak);
 	core->txn_peak = n;
 }

@@ -50,6 +50,7 @@
 /* How many sessions ahead a tick prefetches (a tick is about 2 us). */
 #define PREFETCH_AHEAD 4
 #define COARSE_BELOW 100
+#define RELEASE_AFTER 500	/* sessions gone before an idle worker empties its malloc cache */
 
 struct tick_slot {
 	struct rtp_session **s;
@@ -72,6 +73,7 @@ struct rtp_worker {
 	struct removal *removals;
 	size_t nremovals, capremovals;
 	bool stop;
+	unsigned removed;		/* sessions removed since the last cache release */
 	pthread_mutex_t tick_lock;	/* guards the slots; before any session lock */
 	struct tick_slot slots[TICK_SLOTS];
 	size_t nticking;		/* sessions in all slots */
@@ -132,6 +134,15 @@ static bool process_removals(struct rtp_worker *w)
 		ly_unref(list[i].s);	/* may run the destructor, here */
 	}
 	free(list);
+	/* The last calls of a load gone: the blocks they freed here stay in
+	 * this thread's malloc cache, scattered over the heap and resident
+	 * until the thread ends (core/mem.c).  Once per RELEASE_AFTER
+	 * sessions at most, so never per call. */
+	w->removed += n;
+	if (w->removed >= RELEASE_AFTER && atomic_load(&w->sessions) == 0) {
+		w->removed = 0;
+		ly_mem_release_cache();
+	}
 	return stop;
 }
 

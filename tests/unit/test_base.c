@@ -1,4 +1,4 @@
-/* tests/unit/test_base.c - utils (strings, numbers, ly_buf), reference counts, lyre.conf settings. */
+/* tests/unit/test_base.c - utils (strings, numbers, ly_buf), reference counts, lyre.conf settings, malloc cache release. */
 #include "config.h"
 
 #include <errno.h>
@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "lyre/obj.h"
 #include "lyre/utils.h"
@@ -199,5 +202,47 @@ static void test_random(void)
 	CHECK(memcmp(big, zero, sizeof(big)) != 0);
 }
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LY_TEST_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define LY_TEST_ASAN 1
+#endif
+
+/*
+ * Blocks freed into glibc's thread cache count as in use (mallinfo2) until
+ * ly_mem_release_cache gives them back to the heap.  Only with glibc's own
+ * allocator: AddressSanitizer's has no such cache (the test then passes
+ * without checking).
+ */
+static void test_mem_release_cache(void)
+{
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 33) && !defined(LY_TEST_ASAN)
+	static const size_t sizes[] = { 40, 200, 520, 1000 };
+	void *p[LY_ARRAY_LEN(sizes)][7];
+	size_t want = 0;
+	struct mallinfo2 cached, after;
+
+	for (size_t i = 0; i < LY_ARRAY_LEN(sizes); i++)
+		for (size_t k = 0; k < 7; k++)
+			p[i][k] = ly_malloc(sizes[i]);
+	for (size_t i = 0; i < LY_ARRAY_LEN(sizes); i++) {
+		for (size_t k = 0; k < 7; k++)
+			free(p[i][k]);
+		want += 7 * sizes[i];
+	}
+	cached = mallinfo2();
+	ly_mem_release_cache();
+	after = mallinfo2();
+	/* less a few hundred bytes: the short-lived thread's TLS vector stays
+	 * with the stack glibc keeps for the next thread */
+	CHECK(after.uordblks + want * 3 / 4 <= cached.uordblks);
+	printf("# in use %zu -> %zu bytes\n", cached.uordblks, after.uordblks);
+#endif
+	ly_mem_release();	/* and with any allocator, it runs */
+}
+
 TAP_MAIN(TAP(test_strings), TAP(test_parse_int), TAP(test_buf), TAP(test_refcount),
-	 TAP(test_settings), TAP(test_random))
+	 TAP(test_settings), TAP(test_random), TAP(test_mem_release_cache))
