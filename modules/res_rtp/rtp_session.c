@@ -106,7 +106,7 @@ static int bind_one(int family, const struct sockaddr *bind_addr, unsigned port,
 		    struct sockaddr_storage *bound)
 {
 	struct sockaddr_storage ss = { .ss_family = (sa_family_t)family };
-	int one = 1;
+	int one = 1, probe = IP_PMTUDISC_PROBE;
 
 	if (bind_addr)
 		memcpy(&ss, bind_addr, rtp_addr_len(bind_addr));
@@ -118,6 +118,13 @@ static int bind_one(int family, const struct sockaddr *bind_addr, unsigned port,
 	if (family == AF_INET6 &&
 	    setsockopt(*fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
 		return errno;
+	/* DF on, path MTU ignored: media packets are far below any MTU, and
+	 * a DF datagram takes IP ID 0 (RFC 6864 §4.1: the ID only matters
+	 * for fragments) instead of Linux's shared ID generator, an atomic
+	 * on a hashed table for every packet sent - 1 % of a playback worker
+	 * at thousands of streams.  Best effort: nothing depends on it. */
+	if (family == AF_INET)
+		(void)setsockopt(*fd, IPPROTO_IP, IP_MTU_DISCOVER, &probe, sizeof(probe));
 	if (bind(*fd, (struct sockaddr *)&ss, rtp_addr_len((struct sockaddr *)&ss)) < 0)
 		return errno;
 	if (bound)
