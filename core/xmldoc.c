@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -39,15 +40,94 @@ static pthread_mutex_t doc_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *docdir;
 static struct doc_file *files;
 
-/* libxml2 starts on the first document read, not at start-up: its
- * xmlInitParser alone took 700 kB of RSS, and documentation is read only
- * when someone asks for it on the console (idle RSS is a target). */
-static pthread_once_t parser_once = PTHREAD_ONCE_INIT;
+/*
+ * libxml2 is opened with dlopen on the first document read, not linked:
+ * documentation is read only when someone asks for it on the console,
+ * and idle RSS is a target (bench/README.md).  Linked, merely mapping
+ * libxml2 and what Debian builds it with (ICU, libstdc++) cost about
+ * 560 kB at start-up, and its xmlInitParser 700 kB more.  Only the
+ * headers are used at build time; the calls below go through this table,
+ * as res_rtp does for libsrtp2.
+ */
+#define XML_SONAMES { "libxml2.so.2", "libxml2.so" }
 
-static void init_parser(void)
+static struct {
+	__typeof__(xmlInitParser) *init_parser;
+	__typeof__(xmlFreeDoc) *free_doc;
+	__typeof__(xmlNewParserCtxt) *new_ctxt;
+	__typeof__(xmlCtxtReadFile) *read_file;
+	__typeof__(xmlCtxtGetLastError) *last_error;
+	__typeof__(xmlDocGetRootElement) *root;
+	__typeof__(xmlFreeParserCtxt) *free_ctxt;
+	__typeof__(xmlGetProp) *get_prop;
+	__typeof__(xmlNodeGetContent) *content;
+	xmlFreeFunc free_fn;		/* what libxml2 frees its strings with */
+	bool ready;
+} xml;
+
+#define xmlInitParser (*xml.init_parser)
+#define xmlFreeDoc (*xml.free_doc)
+#define xmlNewParserCtxt (*xml.new_ctxt)
+#define xmlCtxtReadFile (*xml.read_file)
+#define xmlCtxtGetLastError (*xml.last_error)
+#define xmlDocGetRootElement (*xml.root)
+#define xmlFreeParserCtxt (*xml.free_ctxt)
+#define xmlGetProp (*xml.get_prop)
+#define xmlNodeGetContent (*xml.content)
+#undef xmlFree
+#define xmlFree (*xml.free_fn)
+
+/* One symbol into *slot; false when missing. */
+static bool sym(void *h, const char *name, void *slot)
 {
-	xmlInitParser();
+	void *p = dlsym(h, name);
+
+	memcpy(slot, &p, sizeof(p));
+	return p != NULL;
 }
+
+/* xmlFree is a variable, or with threads a macro around __xmlFree(). */
+static bool find_free(void *h)
+{
+	xmlFreeFunc *(*per_thread)(void) = NULL;
+	xmlFreeFunc *var = NULL;
+
+	if (sym(h, "__xmlFree", &per_thread))
+		var = per_thread();
+	else
+		sym(h, "xmlFree", &var);
+	xml.free_fn = var ? *var : NULL;
+	return xml.free_fn != NULL;
+}
+
+/* Kept open for the process's life: its parser state is never cleaned up
+ * (see ly_xmldoc_shutdown). */
+static void open_libxml2(void)
+{
+	static const char *const names[] = XML_SONAMES;
+	void *h = NULL;
+
+	for (size_t i = 0; !h && i < sizeof(names) / sizeof(names[0]); i++)
+		h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	if (!h) {
+		ly_error("XML documentation: cannot open libxml2: %s", dlerror());
+		return;
+	}
+	if (!sym(h, "xmlInitParser", &xml.init_parser) || !sym(h, "xmlFreeDoc", &xml.free_doc) ||
+	    !sym(h, "xmlNewParserCtxt", &xml.new_ctxt) ||
+	    !sym(h, "xmlCtxtReadFile", &xml.read_file) ||
+	    !sym(h, "xmlCtxtGetLastError", &xml.last_error) ||
+	    !sym(h, "xmlDocGetRootElement", &xml.root) ||
+	    !sym(h, "xmlFreeParserCtxt", &xml.free_ctxt) || !sym(h, "xmlGetProp", &xml.get_prop) ||
+	    !sym(h, "xmlNodeGetContent", &xml.content) || !find_free(h)) {
+		ly_error("XML documentation: libxml2 lacks a function Lyre needs");
+		return;
+	}
+	xmlInitParser();
+	xml.ready = true;
+}
+
+static pthread_once_t parser_once = PTHREAD_ONCE_INIT;
 
 int ly_xmldoc_init(const char *dir)
 {
@@ -60,7 +140,8 @@ int ly_xmldoc_init(const char *dir)
 
 static void free_file(struct doc_file *f)
 {
-	xmlFreeDoc(f->doc);
+	if (f->doc)	/* a document means libxml2 is open */
+		xmlFreeDoc(f->doc);
 	free(f->module);
 	free(f);
 }
@@ -89,7 +170,9 @@ static xmlDocPtr parse_file(const char *path)
 	xmlParserCtxtPtr ctx;
 	xmlDocPtr doc;
 
-	pthread_once(&parser_once, init_parser);
+	pthread_once(&parser_once, open_libxml2);
+	if (!xml.ready)
+		return NULL;
 	ctx = xmlNewParserCtxt();
 	if (!ctx)
 		return NULL;
