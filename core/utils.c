@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,16 +230,42 @@ void ly_buf_puts(struct ly_buf *b, const char *s)
 	ly_buf_append(b, s, strlen(s));
 }
 
-void ly_buf_append_uint(struct ly_buf *b, unsigned long long v)
+const char *ly_uint_digits(unsigned long long v, char buf[LY_UINT_DIGITS], size_t *len)
 {
-	char digits[24];
-	size_t n = sizeof(digits);
+	size_t n = LY_UINT_DIGITS;
 
 	do {
-		digits[--n] = (char)('0' + v % 10);
+		buf[--n] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	ly_buf_append(b, digits + n, sizeof(digits) - n);
+	*len = LY_UINT_DIGITS - n;
+	return buf + n;
+}
+
+void *ly_lib_open(const char *const *sonames, size_t n)
+{
+	void *h = NULL;
+
+	for (size_t i = 0; !h && i < n; i++)
+		h = dlopen(sonames[i], RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	return h;
+}
+
+bool ly_lib_sym(void *lib, const char *name, void *slot)
+{
+	void *p = dlsym(lib, name);
+
+	memcpy(slot, &p, sizeof(p));
+	return p != NULL;
+}
+
+void ly_buf_append_uint(struct ly_buf *b, unsigned long long v)
+{
+	char buf[LY_UINT_DIGITS];
+	size_t len;
+	const char *d = ly_uint_digits(v, buf, &len);
+
+	ly_buf_append(b, d, len);
 }
 
 /* One formatting pass when the text fits the room left (the usual case

@@ -77,25 +77,16 @@ static struct {
 #undef xmlFree
 #define xmlFree (*xml.free_fn)
 
-/* One symbol into *slot; false when missing. */
-static bool sym(void *h, const char *name, void *slot)
-{
-	void *p = dlsym(h, name);
-
-	memcpy(slot, &p, sizeof(p));
-	return p != NULL;
-}
-
 /* xmlFree is a variable, or with threads a macro around __xmlFree(). */
 static bool find_free(void *h)
 {
 	xmlFreeFunc *(*per_thread)(void) = NULL;
 	xmlFreeFunc *var = NULL;
 
-	if (sym(h, "__xmlFree", &per_thread))
+	if (ly_lib_sym(h, "__xmlFree", &per_thread))
 		var = per_thread();
 	else
-		sym(h, "xmlFree", &var);
+		ly_lib_sym(h, "xmlFree", &var);
 	xml.free_fn = var ? *var : NULL;
 	return xml.free_fn != NULL;
 }
@@ -105,21 +96,22 @@ static bool find_free(void *h)
 static void open_libxml2(void)
 {
 	static const char *const names[] = XML_SONAMES;
-	void *h = NULL;
+	void *h = ly_lib_open(names, sizeof(names) / sizeof(names[0]));
 
-	for (size_t i = 0; !h && i < sizeof(names) / sizeof(names[0]); i++)
-		h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 	if (!h) {
 		ly_error("XML documentation: cannot open libxml2: %s", dlerror());
 		return;
 	}
-	if (!sym(h, "xmlInitParser", &xml.init_parser) || !sym(h, "xmlFreeDoc", &xml.free_doc) ||
-	    !sym(h, "xmlNewParserCtxt", &xml.new_ctxt) ||
-	    !sym(h, "xmlCtxtReadFile", &xml.read_file) ||
-	    !sym(h, "xmlCtxtGetLastError", &xml.last_error) ||
-	    !sym(h, "xmlDocGetRootElement", &xml.root) ||
-	    !sym(h, "xmlFreeParserCtxt", &xml.free_ctxt) || !sym(h, "xmlGetProp", &xml.get_prop) ||
-	    !sym(h, "xmlNodeGetContent", &xml.content) || !find_free(h)) {
+	if (!ly_lib_sym(h, "xmlInitParser", &xml.init_parser) ||
+	    !ly_lib_sym(h, "xmlFreeDoc", &xml.free_doc) ||
+	    !ly_lib_sym(h, "xmlNewParserCtxt", &xml.new_ctxt) ||
+	    !ly_lib_sym(h, "xmlCtxtReadFile", &xml.read_file) ||
+	    !ly_lib_sym(h, "xmlCtxtGetLastError", &xml.last_error) ||
+	    !ly_lib_sym(h, "xmlDocGetRootElement", &xml.root) ||
+	    !ly_lib_sym(h, "xmlFreeParserCtxt", &xml.free_ctxt) ||
+	    !ly_lib_sym(h, "xmlGetProp", &xml.get_prop) ||
+	    !ly_lib_sym(h, "xmlNodeGetContent", &xml.content) ||
+	    !find_free(h)) {
 		ly_error("XML documentation: libxml2 lacks a function Lyre needs");
 		return;
 	}

@@ -72,6 +72,19 @@ void ly_buf_append(struct ly_buf *b, const void *data, size_t len);
 void ly_buf_puts(struct ly_buf *b, const char *s);
 /* A decimal number, without printf. */
 void ly_buf_append_uint(struct ly_buf *b, unsigned long long v);
+/* v in decimal, without printf, written at the end of buf (room for the
+ * largest 64-bit value); returns where the digits start, *len their count. */
+#define LY_UINT_DIGITS 20
+
+/* A library opened on first use instead of linked (its mapping costs idle
+ * RSS): the first of the sonames dlopen accepts, opened RTLD_NOW |
+ * RTLD_LOCAL | RTLD_NODELETE and never closed; NULL when none opens
+ * (dlerror() says why). */
+void *ly_lib_open(const char *const *sonames, size_t n);
+/* One symbol of such a library into *slot (a function pointer's storage);
+ * false when it is missing. */
+bool ly_lib_sym(void *lib, const char *name, void *slot);
+const char *ly_uint_digits(unsigned long long v, char buf[LY_UINT_DIGITS], size_t *len);
 /* Make room for `extra` more bytes (and the NUL) in one allocation of
  * exactly that size, for callers that know how long their text will be. */
 void ly_buf_reserve(struct ly_buf *b, size_t extra);

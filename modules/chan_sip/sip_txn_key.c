@@ -62,14 +62,11 @@ static void key_field(struct txn_key *k, const char *s)
 
 static void key_uint(struct txn_key *k, unsigned v)
 {
-	char d[12];
-	size_t n = sizeof(d);
+	char buf[LY_UINT_DIGITS];
+	size_t len;
+	const char *d = ly_uint_digits(v, buf, &len);
 
-	do {
-		d[--n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	key_add(k, d + n, sizeof(d) - n);
+	key_add(k, d, len);
 }
 
 static void key_start(struct txn_key *k)

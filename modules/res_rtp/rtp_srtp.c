@@ -55,15 +55,6 @@ static struct {
 #define srtp_crypto_policy_set_aes_gcm_128_16_auth (*lib.policy_gcm128)
 #define srtp_crypto_policy_set_aes_gcm_256_16_auth (*lib.policy_gcm256)
 
-/* One symbol into *slot; false when missing. */
-static bool sym(void *h, const char *name, void *slot)
-{
-	void *p = dlsym(h, name);
-
-	memcpy(slot, &p, sizeof(p));
-	return p != NULL;
-}
-
 /*
  * Opened with RTLD_NODELETE and never closed: NSS, under libsrtp2, starts
  * once and never shuts down; unmapping it with that state allocated would
@@ -72,23 +63,24 @@ static bool sym(void *h, const char *name, void *slot)
 static int open_libsrtp(void)
 {
 	static const char *const names[] = SRTP_SONAMES;
-	void *h = NULL;
+	void *h = ly_lib_open(names, sizeof(names) / sizeof(names[0]));
 
-	for (size_t i = 0; !h && i < sizeof(names) / sizeof(names[0]); i++)
-		h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 	if (!h) {
 		ly_error("SRTP: cannot open libsrtp2: %s", dlerror());
 		return ENOENT;
 	}
-	if (!sym(h, "srtp_init", &lib.init) || !sym(h, "srtp_shutdown", &lib.shutdown) ||
-	    !sym(h, "srtp_create", &lib.create) || !sym(h, "srtp_dealloc", &lib.dealloc) ||
-	    !sym(h, "srtp_protect", &lib.protect) || !sym(h, "srtp_unprotect", &lib.unprotect) ||
-	    !sym(h, "srtp_protect_rtcp", &lib.protect_rtcp) ||
-	    !sym(h, "srtp_unprotect_rtcp", &lib.unprotect_rtcp) ||
-	    !sym(h, "srtp_crypto_policy_set_rtp_default", &lib.policy_80) ||
-	    !sym(h, "srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32", &lib.policy_32) ||
-	    !sym(h, "srtp_crypto_policy_set_aes_gcm_128_16_auth", &lib.policy_gcm128) ||
-	    !sym(h, "srtp_crypto_policy_set_aes_gcm_256_16_auth", &lib.policy_gcm256)) {
+	if (!ly_lib_sym(h, "srtp_init", &lib.init) ||
+	    !ly_lib_sym(h, "srtp_shutdown", &lib.shutdown) ||
+	    !ly_lib_sym(h, "srtp_create", &lib.create) ||
+	    !ly_lib_sym(h, "srtp_dealloc", &lib.dealloc) ||
+	    !ly_lib_sym(h, "srtp_protect", &lib.protect) ||
+	    !ly_lib_sym(h, "srtp_unprotect", &lib.unprotect) ||
+	    !ly_lib_sym(h, "srtp_protect_rtcp", &lib.protect_rtcp) ||
+	    !ly_lib_sym(h, "srtp_unprotect_rtcp", &lib.unprotect_rtcp) ||
+	    !ly_lib_sym(h, "srtp_crypto_policy_set_rtp_default", &lib.policy_80) ||
+	    !ly_lib_sym(h, "srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32", &lib.policy_32) ||
+	    !ly_lib_sym(h, "srtp_crypto_policy_set_aes_gcm_128_16_auth", &lib.policy_gcm128) ||
+	    !ly_lib_sym(h, "srtp_crypto_policy_set_aes_gcm_256_16_auth", &lib.policy_gcm256)) {
 		ly_error("SRTP: libsrtp2 lacks a function Lyre needs");
 		return ENOENT;
 	}
