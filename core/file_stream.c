@@ -21,6 +21,7 @@
 #include "lyre/format.h"
 #include "lyre/frame.h"
 #include "lyre/log.h"
+#include "lyre/moh.h"
 #include "lyre/rtp.h"
 #include "lyre/thread.h"
 #include "lyre/utils.h"
@@ -137,6 +138,11 @@ int ly_play_generator(struct ly_channel *c, const struct ly_format *fmt, ly_play
 	struct ly_rtp *rtp = chan_rtp(c);
 	int err;
 
+	/* A prompt ends the channel's background audio (music, tones), as
+	 * Asterisk deactivates a channel's generator when a file starts: on
+	 * RTP the stream would replace it anyway, and without RTP both would
+	 * be written, interleaved. */
+	ly_chan_gen_stop(c, NULL);
 	*digit = 0;
 	s->c = c;
 	s->timer.c = c;

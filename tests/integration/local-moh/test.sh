@@ -6,7 +6,10 @@
 #   tones: PlayTones(440), Wait(3) - the recording peaks at 440 Hz;
 #   bg:    StartMusicOnHold(), Wait(1.5), StopMusicOnHold(), Wait(2) -
 #          music in the first second, silence after the stop;
-#   none:  MusicOnHold(nosuchclass,1) - a warning, the dialplan goes on.
+#   none:  MusicOnHold(nosuchclass,1) - a warning, the dialplan goes on;
+#   prompt: StartMusicOnHold(), Wait(1), Playback of four beeps (974 Hz,
+#          1 s), Wait(1.5) - the beeps are heard alone, and the music does
+#          not come back after them (a prompt ends the background audio).
 # No channel is left, the timer's frames stop with the generator (the
 # daemon's log has no error), and nothing leaks (ASan).
 need_tool sox
@@ -28,6 +31,12 @@ exten => bg,1,Answer()
  same => n,StopMusicOnHold()
  same => n,Wait(2)
  same => n,Hangup()
+exten => prompt,1,Answer()
+ same => n,StartMusicOnHold()
+ same => n,Wait(1)
+ same => n,Playback(beep&beep&beep&beep)
+ same => n,Wait(1.5)
+ same => n,Hangup()
 exten => none,1,Answer()
  same => n,MusicOnHold(nosuchclass,1)
  same => n,Verbose(1,mohtest none: went on)
@@ -38,7 +47,7 @@ MON=$T/spool/monitor
 KIT=$SRC_TOP/tests/integration/sip-baresip
 
 logged() { grep -qE -- "$1" "$T/log/full" 2>/dev/null; }
-record() { lyre_cli "channel originate Local/$1@mohtest application Record local-$1.wav,0,3,q"; }
+record() { lyre_cli "channel originate Local/$1@mohtest application Record local-$1.wav,0,${2:-3},q"; }
 saved() { [ -s "$MON/local-$1.wav" ] && cli_lacks "core show channels" "Local/"; }
 rms() { sox "$1" -n trim "$2" "$3" stat 2>&1 | awk '/RMS     amplitude/{print $3}'; }
 # level FILE START LEN OP LIMIT: that stretch's RMS compared with LIMIT.
@@ -60,6 +69,14 @@ check "StartMusicOnHold, then StopMusicOnHold, while Wait() reads the channel" r
 check "... the recording is saved" wait_for saved bg
 check "... music while it was started" level "$MON/local-bg.wav" 0.2 1 ">" 0.02
 check "... silence after the stop" level "$MON/local-bg.wav" 1.9 1 "<" 0.002
+
+check "a prompt while StartMusicOnHold's music plays" record prompt 4
+check "... the recording is saved" wait_for saved prompt
+check "... music before the prompt" level "$MON/local-prompt.wav" 0.2 0.6 ">" 0.02
+sox "$MON/local-prompt.wav" "$T/prompt-beeps.wav" trim 1.15 0.7
+# beep.wav itself reads 0.68 (its harmonics); music mixed in reads far less
+check "... the beeps alone during it (974 Hz)" "$KIT/tone-check.sh" "$T/prompt-beeps.wav" 974 0.6
+check "... and no music after it" level "$MON/local-prompt.wav" 2.4 1 "<" 0.002
 
 check "an unknown class on a Local channel" record none
 check "... is logged" wait_for logged "no music on hold class 'nosuchclass'"
