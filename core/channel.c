@@ -71,7 +71,9 @@ struct ly_channel {
 	size_t q_voice;			/* voice frames among them */
 	uint64_t q_voice_dropped;
 	int alert_fd;			/* eventfd: readable while frames wait */
-	bool alerted;			/* alert_fd's counter is non-zero */
+	bool alerted;			/* a write to alert_fd was decided */
+	bool alert_stale;		/* a write may land after the last clear */
+	atomic_int alert_writes;	/* decided writes not yet done */
 	/* Write translation, touched only by the driving thread. */
 	struct ly_trans_path *write_path;
 	const struct ly_format *write_path_src;
@@ -532,28 +534,50 @@ void ly_chan_set_native_format(struct ly_channel *c, const struct ly_format *fmt
 
 /* ---- frame queue ---- */
 
-/* Both under c->lock.  The flag spares a write per frame queued while the
- * fd is already readable, and a read per pop when nothing raised it. */
-static void alert_raise(struct ly_channel *c)
+/*
+ * The eventfd is written after c->lock is dropped: a write wakes the
+ * channel's thread at once, on another CPU, and that thread's first act is
+ * to take the lock; written under it, the woken thread mostly found the
+ * lock held and slept again on it (a futex wait and wake per frame).
+ *
+ * alert_mark_locked decides, under the lock, whether a write is due (the
+ * flag spares a write per frame queued while the fd is already readable);
+ * alert_kick does it after unlocking.  A reader that empties the queue
+ * clears the fd under the lock; a decided write may still land after that
+ * clear, so the reader remembers it (alert_stale) and clears once more the
+ * next time it finds the queue empty - a poll loop then sees the fd
+ * readable once with nothing to read, never spins.
+ */
+static bool alert_mark_locked(struct ly_channel *c)
+{
+	if (c->alerted)
+		return false;
+	c->alerted = true;
+	atomic_fetch_add_explicit(&c->alert_writes, 1, memory_order_relaxed);
+	return true;
+}
+
+static void alert_kick(struct ly_channel *c, bool due)
 {
 	uint64_t one = 1;
 
-	if (c->alerted)
+	if (!due)
 		return;
 	if (write(c->alert_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		ly_warning("Channel '%s': alert write: %s", c->name, strerror(errno));
-	c->alerted = true;
+	atomic_fetch_sub_explicit(&c->alert_writes, 1, memory_order_release);
 }
 
-static void alert_clear(struct ly_channel *c)
+static void alert_clear_locked(struct ly_channel *c)
 {
 	uint64_t count;
 
-	if (!c->alerted)
+	if (!c->alerted && !c->alert_stale)
 		return;
 	if (read(c->alert_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
 		ly_warning("Channel '%s': alert read: %s", c->name, strerror(errno));
 	c->alerted = false;
+	c->alert_stale = atomic_load_explicit(&c->alert_writes, memory_order_acquire) > 0;
 }
 
 /*
@@ -590,6 +614,8 @@ static void drop_oldest_voice_locked(struct ly_channel *c)
 
 void ly_chan_queue_frame(struct ly_channel *c, struct ly_frame *f)
 {
+	bool due;
+
 	if (!f)
 		return;
 	f->next = NULL;
@@ -605,9 +631,11 @@ void ly_chan_queue_frame(struct ly_channel *c, struct ly_frame *f)
 		c->q_head = f;
 	c->q_tail = f;
 	c->q_len++;
-	alert_raise(c);
-	pthread_cond_signal(&c->readable);
+	due = alert_mark_locked(c);
 	pthread_mutex_unlock(&c->lock);
+	/* Both after unlocking, so the woken reader finds the lock free. */
+	alert_kick(c, due);
+	pthread_cond_signal(&c->readable);
 }
 
 void ly_chan_queue_control(struct ly_channel *c, enum ly_control control)
@@ -631,7 +659,7 @@ static struct ly_frame *queue_pop_locked(struct ly_channel *c)
 	/* Keep the eventfd readable exactly while frames wait (or a hangup
 	 * request does), so a poll loop neither spins nor sleeps through one. */
 	if (!c->q_head && !c->softhangup)
-		alert_clear(c);
+		alert_clear_locked(c);
 	return f;
 }
 
@@ -663,6 +691,8 @@ struct ly_frame *ly_chan_read(struct ly_channel *c, int timeout_ms)
 	}
 	if (!c->softhangup && c->q_head)
 		f = queue_pop_locked(c);
+	else if (!c->softhangup && c->alert_stale)
+		alert_clear_locked(c);
 	pthread_mutex_unlock(&c->lock);
 	if (atomic_load_explicit(&c->gen_timed, memory_order_relaxed))
 		chan_gen_service(c);
@@ -796,13 +826,16 @@ int ly_chan_indicate(struct ly_channel *c, enum ly_control control)
 
 void ly_chan_softhangup(struct ly_channel *c, int cause)
 {
+	bool due;
+
 	pthread_mutex_lock(&c->lock);
 	if (!c->hangupcause)
 		c->hangupcause = cause;
 	c->softhangup = true;
-	alert_raise(c);
-	pthread_cond_broadcast(&c->readable);
+	due = alert_mark_locked(c);
 	pthread_mutex_unlock(&c->lock);
+	alert_kick(c, due);
+	pthread_cond_broadcast(&c->readable);
 	ly_debug(1, "Soft hangup requested on '%s' (%s)", c->name, ly_cause_name(cause));
 }
 
