@@ -39,7 +39,7 @@ struct log_sink {
 };
 
 static pthread_mutex_t reconf_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_rwlock_t log_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct log_table *table;	/* NULL: before configure / after shutdown */
 
 static pthread_mutex_t sinks_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -262,11 +262,11 @@ void ly_log_table_install(struct log_table *t)
 {
 	struct log_table *old;
 
-	pthread_mutex_lock(&log_lock);
+	pthread_rwlock_wrlock(&log_lock);
 	old = table;
 	table = t;
 	publish_caps(t);
-	pthread_mutex_unlock(&log_lock);
+	pthread_rwlock_unlock(&log_lock);
 	/* Syslog writes happen under log_lock, so none uses the old table's
 	 * connection any more. */
 	if (table_has_syslog(old) && !table_has_syslog(t))
@@ -276,10 +276,10 @@ void ly_log_table_install(struct log_table *t)
 
 void ly_log_table_use(void (*fn)(struct log_table *t, void *arg), void *arg)
 {
-	pthread_mutex_lock(&log_lock);
+	pthread_rwlock_wrlock(&log_lock);
 	fn(table, arg);
 	publish_caps(table);
-	pthread_mutex_unlock(&log_lock);
+	pthread_rwlock_unlock(&log_lock);
 }
 
 int ly_log_syslog_priority(enum ly_log_level level)
@@ -302,9 +302,9 @@ void ly_log_init(void)
 {
 	/* localtime_r need not read TZ itself (POSIX); do it once here. */
 	tzset();
-	pthread_mutex_lock(&log_lock);
+	pthread_rwlock_wrlock(&log_lock);
 	publish_caps(table);
-	pthread_mutex_unlock(&log_lock);
+	pthread_rwlock_unlock(&log_lock);
 }
 
 /* ---- sinks ---- */
@@ -423,7 +423,9 @@ static bool write_channels(enum ly_log_level level, int sublevel, const struct l
 {
 	bool console = false;
 
-	pthread_mutex_lock(&log_lock);
+	/* Shared: threads logging at once write their lines side by side (each
+	 * line is one write(2) on an O_APPEND file); only a table change waits. */
+	pthread_rwlock_rdlock(&log_lock);
 	format_time(line, table ? table->dateformat : LY_LOG_DEFAULT_DATEFORMAT);
 	ly_buf_append(line, body->data, body->len);
 	ly_buf_append(line, "\n", 1);
@@ -448,7 +450,7 @@ static bool write_channels(enum ly_log_level level, int sublevel, const struct l
 			}
 		}
 	}
-	pthread_mutex_unlock(&log_lock);
+	pthread_rwlock_unlock(&log_lock);
 	line->data[--line->len] = '\0';	/* sinks get it without the newline */
 	return console;
 }

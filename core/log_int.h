@@ -10,7 +10,8 @@
  *
  *   reconf lock  serialises whole reconfigurations (configure, rotate,
  *                `logger set level`, shutdown) so that none undoes another.
- *   log lock     guards the live table and every write to a channel.  It is
+ *   log lock     a read-write lock: a line is written to the channels under
+ *                it shared, a change of the live table takes it alone.  It is
  *                a leaf: nothing that takes another lock or logs runs under
  *                it (but syslog(3), whose own lock is a leaf), so a
  *                reconfiguration builds its new table (opens files) outside
