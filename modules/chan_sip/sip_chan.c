@@ -195,21 +195,43 @@ static int sip_call_op(struct ly_channel *chan, const char *dest, int timeout_ms
 	return 0;
 }
 
+/* The channel is already hung up when the INVITE ended first (a CANCEL):
+ * then this only repeats that; a 200 that cannot be sent ends it. */
 static void do_answer(void *arg)
 {
 	struct op *op = arg;
+	struct ly_channel *c;
 
-	op->err = sip_call_answer(op->call);
+	if (sip_call_answer(op->call) != 0) {
+		pthread_mutex_lock(&op->call->lock);
+		c = op->call->chan ? ly_ref(op->call->chan) : NULL;
+		pthread_mutex_unlock(&op->call->lock);
+		if (c)
+			ly_chan_softhangup(c, LY_CAUSE_NORMAL_TEMPORARY_FAILURE);
+		ly_unref(c);
+	}
+	ly_unref(op->call);
 }
 
+/*
+ * Queued like call and hangup: the pbx thread goes on (to the bridge, to
+ * Playback) without waiting for the SIP thread to send the 200.  Media may
+ * then leave a few microseconds before the 200 does; the offerer must take
+ * media as soon as it sent its offer (RFC 3264 section 5), so that is no
+ * harm, and whatever the dialplan does next (a hangup's BYE) is queued
+ * behind the 200 and follows it.  A failure shows as a hangup, as for call.
+ */
 static int sip_answer(struct ly_channel *chan)
 {
-	struct op op = { .call = ly_chan_tech_pvt(chan) };
+	struct sip_call *call = ly_chan_tech_pvt(chan);
+	struct op *op;
 
-	if (!op.call)
+	if (!call)
 		return EPIPE;
-	sip_chan_run(do_answer, &op);
-	return op.err;
+	op = async_op();
+	op->call = ly_ref(call);
+	sip_chan_run_async(do_answer, op);
+	return 0;
 }
 
 static void do_indicate(void *arg)
