@@ -201,6 +201,50 @@ static void datastores_free(struct datastore *d)
 	}
 }
 
+/*
+ * A dead channel's eventfd, emptied, serves the next channel: an eventfd2
+ * and a close less for each of the two channels of every call.  The spares
+ * are bounded; nobody else holds them (Dial and the bridge only poll(2)
+ * them while they hold the channel, never add them to an epoll set).
+ */
+#define ALERT_FD_SPARES 64
+
+static pthread_mutex_t spares_lock = PTHREAD_MUTEX_INITIALIZER;
+static int alert_spares[ALERT_FD_SPARES];
+static size_t alert_nspares;
+
+static int alert_fd_get(void)
+{
+	int fd = -1;
+
+	pthread_mutex_lock(&spares_lock);
+	if (alert_nspares)
+		fd = alert_spares[--alert_nspares];
+	pthread_mutex_unlock(&spares_lock);
+	return fd >= 0 ? fd : eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+/* No writer is left once the last reference is gone. */
+static void alert_fd_put(struct ly_channel *c)
+{
+	uint64_t count;
+	bool kept = false;
+
+	if ((c->alerted || c->alert_stale) && read(c->alert_fd, &count, sizeof(count)) < 0 &&
+	    errno != EAGAIN) {
+		close(c->alert_fd);
+		return;
+	}
+	pthread_mutex_lock(&spares_lock);
+	if (alert_nspares < ALERT_FD_SPARES) {
+		alert_spares[alert_nspares++] = c->alert_fd;
+		kept = true;
+	}
+	pthread_mutex_unlock(&spares_lock);
+	if (!kept)
+		close(c->alert_fd);
+}
+
 static void chan_destroy(void *obj)
 {
 	struct ly_channel *c = obj;
@@ -213,7 +257,7 @@ static void chan_destroy(void *obj)
 	free(c->cid_name);
 	free(c->cid_num);
 	free(c->name);
-	close(c->alert_fd);
+	alert_fd_put(c);
 	pthread_cond_destroy(&c->readable);
 	pthread_mutex_destroy(&c->lock);
 	ly_module_unref(c->tech ? c->tech->owner : NULL);
@@ -257,7 +301,7 @@ struct ly_channel *ly_chan_alloc(const struct ly_chan_tech *tech, void *tech_pvt
 		ly_warning("Refusing a new %s channel: its module is unloading", tech->type);
 		return NULL;
 	}
-	alert_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	alert_fd = alert_fd_get();
 	if (alert_fd < 0) {
 		ly_error("eventfd for a new channel: %s", strerror(errno));
 		ly_module_unref(tech ? tech->owner : NULL);
