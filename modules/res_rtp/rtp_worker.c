@@ -127,7 +127,11 @@ static bool process_removals(struct rtp_worker *w)
 	stop = w->stop;
 	pthread_mutex_unlock(&w->lock);
 	for (size_t i = 0; i < n; i++) {
-		for (int k = 0; k < 2; k++)
+		/* When this is the last reference, the destructor closes both
+		 * sockets right below, and a close takes a socket out of the
+		 * epoll set by itself: two epoll_ctl calls less per session.
+		 * Nobody can take a new reference to an object only we hold. */
+		for (int k = 0; k < 2 && ly_obj_refs(list[i].s) > 1; k++)
 			if (list[i].fds[k] >= 0)
 				epoll_ctl(w->epfd, EPOLL_CTL_DEL, list[i].fds[k], NULL);
 		atomic_fetch_sub(&w->sessions, 1);
