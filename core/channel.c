@@ -615,13 +615,19 @@ static void alert_kick(struct ly_channel *c, bool due)
 static void alert_clear_locked(struct ly_channel *c)
 {
 	uint64_t count;
+	bool pending;
 
 	if (!c->alerted && !c->alert_stale)
 		return;
+	/* Counted before the read: a write done between the read and a later
+	 * look would leave the fd readable with nothing flagged (a poll loop
+	 * spinning until the next frame).  No new write can be decided while
+	 * we hold the lock, so none pending now means the read empties it. */
+	pending = atomic_load_explicit(&c->alert_writes, memory_order_acquire) > 0;
 	if (read(c->alert_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
 		ly_warning("Channel '%s': alert read: %s", c->name, strerror(errno));
 	c->alerted = false;
-	c->alert_stale = atomic_load_explicit(&c->alert_writes, memory_order_acquire) > 0;
+	c->alert_stale = pending;
 }
 
 /*

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -765,6 +766,63 @@ static void test_channel_queue(void)
 	ly_chan_tech_unregister(&test_tech);
 }
 
+#define ALERT_WRITERS 4
+#define ALERT_FRAMES (ALERT_WRITERS * 20000)
+
+static void *queue_many(void *arg)
+{
+	for (int i = 0; i < ALERT_FRAMES / ALERT_WRITERS; i++) {
+		ly_chan_queue_control(arg, LY_CONTROL_RINGING);
+		if (i % 7 == 0)
+			sched_yield();
+	}
+	return NULL;
+}
+
+/* The alert fd is written after the channel lock is dropped, racing with
+ * a reader emptying the queue: a reader that polls as Dial and the bridge
+ * do may see it readable once with nothing to read, never again and again
+ * (a spin that lasted until the next frame), and an empty queue leaves it
+ * quiet at the end. */
+static void test_channel_alert_race(void)
+{
+	struct ly_channel *c;
+	unsigned got = 0, empty = 0;
+	pthread_t tid[ALERT_WRITERS];
+
+	CHECK_INT(ly_chan_tech_register(NULL, &test_tech), 0);
+	c = ly_chan_alloc(&test_tech, NULL, "Test/alert");
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	/* More threads than cores, so the reader is often preempted between
+	 * its read of the fd and what follows. */
+	for (int i = 0; i < ALERT_WRITERS; i++)
+		pthread_create(&tid[i], NULL, queue_many, c);
+	while (got < ALERT_FRAMES && empty <= 4u * ALERT_FRAMES) {
+		struct pollfd p = { .fd = ly_chan_alert_fd(c), .events = POLLIN };
+		struct ly_frame *f;
+
+		if (poll(&p, 1, 2000) != 1)
+			break;
+		while ((f = ly_chan_read(c, 0)) != NULL) {
+			got++;
+			ly_frame_free(f);
+		}
+		empty++;
+	}
+	for (int i = 0; i < ALERT_WRITERS; i++)
+		pthread_join(tid[i], NULL);
+	CHECK_INT(got, ALERT_FRAMES);
+	/* Each wake-up read something, or came from a write that landed after
+	 * the queue was emptied: at most one such per frame. */
+	CHECK(empty <= 2u * ALERT_FRAMES);
+	CHECK(ly_chan_read(c, 0) == NULL);
+	CHECK(!fd_readable(ly_chan_alert_fd(c)));
+	ly_chan_hangup(c);
+	ly_chan_tech_unregister(&test_tech);
+}
+
 /* A channel of a module's technology holds that module in use, and writes
  * in a foreign format reach the driver translated to its native one. */
 static void test_channel_holds_module(void)
@@ -1018,6 +1076,7 @@ TAP_MAIN(TAP(test_setup_loads_codecs),
 	 TAP(test_channel_basics),
 	 TAP(test_channel_request),
 	 TAP(test_channel_queue),
+	 TAP(test_channel_alert_race),
 	 TAP(test_channel_queue_bound),
 	 TAP(test_channel_holds_module),
 	 TAP(test_alloc_refused_while_shutting_down),
