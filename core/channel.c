@@ -601,15 +601,68 @@ static bool alert_mark_locked(struct ly_channel *c)
 	return true;
 }
 
-static void alert_kick(struct ly_channel *c, bool due)
+static void alert_write(struct ly_channel *c)
 {
 	uint64_t one = 1;
 
-	if (!due)
-		return;
 	if (write(c->alert_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		ly_warning("Channel '%s': alert write: %s", c->name, strerror(errno));
 	atomic_fetch_sub_explicit(&c->alert_writes, 1, memory_order_release);
+}
+
+/* Held kicks of this thread (ly_chan_alerts_hold); each holds a reference.
+ * A held write counts in alert_writes like one about to be done, so a
+ * reader that empties the queue meanwhile handles it as any late write. */
+static __thread unsigned held_depth;
+static __thread struct ly_channel **held;
+static __thread size_t nheld, capheld;
+
+/* Returns true when the kick was held for later. */
+static bool alert_hold(struct ly_channel *c)
+{
+	if (!held_depth)
+		return false;
+	if (nheld == capheld) {
+		capheld = capheld ? capheld * 2 : 16;
+		held = ly_realloc(held, capheld * sizeof(*held));
+	}
+	held[nheld++] = ly_ref(c);
+	return true;
+}
+
+/* Returns true when the kick was held: the release signals the condition
+ * too, so the caller does not now. */
+static bool alert_kick(struct ly_channel *c, bool due)
+{
+	if (!due)
+		return false;
+	if (alert_hold(c))
+		return true;
+	alert_write(c);
+	return false;
+}
+
+void ly_chan_alerts_hold(void)
+{
+	held_depth++;
+}
+
+void ly_chan_alerts_release(void)
+{
+	if (!held_depth || --held_depth)
+		return;
+	/* An unref below may destroy a channel, which never holds again. */
+	for (size_t i = 0; i < nheld; i++) {
+		alert_write(held[i]);
+		pthread_cond_broadcast(&held[i]->readable);
+		ly_unref(held[i]);
+	}
+	nheld = 0;
+	if (capheld > 256) {
+		free(held);
+		held = NULL;
+		capheld = 0;
+	}
 }
 
 static void alert_clear_locked(struct ly_channel *c)
@@ -684,8 +737,8 @@ void ly_chan_queue_frame(struct ly_channel *c, struct ly_frame *f)
 	due = alert_mark_locked(c);
 	pthread_mutex_unlock(&c->lock);
 	/* Both after unlocking, so the woken reader finds the lock free. */
-	alert_kick(c, due);
-	pthread_cond_signal(&c->readable);
+	if (!alert_kick(c, due))
+		pthread_cond_signal(&c->readable);
 }
 
 void ly_chan_queue_control(struct ly_channel *c, enum ly_control control)
@@ -884,8 +937,8 @@ void ly_chan_softhangup(struct ly_channel *c, int cause)
 	c->softhangup = true;
 	due = alert_mark_locked(c);
 	pthread_mutex_unlock(&c->lock);
-	alert_kick(c, due);
-	pthread_cond_broadcast(&c->readable);
+	if (!alert_kick(c, due))
+		pthread_cond_broadcast(&c->readable);
 	ly_debug(1, "Soft hangup requested on '%s' (%s)", c->name, ly_cause_name(cause));
 }
 

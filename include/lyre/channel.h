@@ -178,6 +178,15 @@ struct ly_frame *ly_chan_read(struct ly_channel *c, int timeout_ms);
 size_t ly_chan_queue_len(const struct ly_channel *c);
 /* An fd that becomes readable when frames are queued (for poll loops). */
 int ly_chan_alert_fd(const struct ly_channel *c);
+/*
+ * Between hold and release (nestable, per thread) the channels this thread
+ * queues to or hangs up are woken once, at the release, not at each frame:
+ * a driver handling a burst of messages (a 180 and a 200 read together)
+ * wakes the channel's thread once for both.  Only for code that never
+ * waits, inside the pair, for a channel's thread to react.
+ */
+void ly_chan_alerts_hold(void);
+void ly_chan_alerts_release(void);
 
 /* Send toward the technology (on the driving thread); 0 or an errno value. */
 int ly_chan_write(struct ly_channel *c, const struct ly_frame *f);

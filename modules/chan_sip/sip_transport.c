@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <lyre/channel.h>
 #include <lyre/log.h>
 #include <lyre/utils.h>
 
@@ -299,12 +300,16 @@ static void udp_readable(int fd, unsigned events, void *arg)
 		n = recvmmsg(fd, mm, SIP_UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
+		/* A channel that gets several frames from one batch (a 180 and
+		 * the 200 right behind it) is woken once, after the batch. */
+		ly_chan_alerts_hold();
 		for (int k = 0; k < n; k++) {
 			if (mm[k].msg_len > SIP_MAX_MESSAGE || (mm[k].msg_hdr.msg_flags & MSG_TRUNC))
 				continue;	/* truncated: nothing reliable to answer */
 			udp_datagram(tp, iov[k].iov_base, mm[k].msg_len, (struct sockaddr *)&peer[k],
 				     mm[k].msg_hdr.msg_namelen);
 		}
+		ly_chan_alerts_release();
 		if (n < SIP_UDP_BATCH)
 			return;
 	}
