@@ -360,19 +360,35 @@ static int model_run(struct ly_sched *s, uint64_t now)
 	return bad;
 }
 
-static void test_random_against_model(void)
+/* The scheduler never asks to sleep past the earliest pending entry. */
+static int wait_too_long(struct ly_sched *s, uint64_t now)
+{
+	int64_t wait = ly_sched_wait_ms(s, now);
+	uint64_t first = UINT64_MAX;
+
+	for (int i = 0; i < model_len; i++)
+		if (model[i].due < first)
+			first = model[i].due;
+	if (!model_len)
+		return wait != -1;
+	return wait < 0 || (first > now && (uint64_t)wait > first - now);
+}
+
+/* Random adds (due up to due_span ms ahead), deletes and clock steps (up
+ * to step_span ms) checked against a plain list. */
+static void random_model(unsigned seed, unsigned due_span, unsigned step_span)
 {
 	struct ly_sched *s = ly_sched_new();
 	uint64_t now = 1000, order = 0, last_id = 0;
 	int bad = 0;
 
-	srand(12345);
+	srand(seed);
 	model_len = 0;
 	for (int op = 0; op < 20000; op++) {
 		int r = rand() % 10;
 
 		if (r < 5 && model_len < MODEL_MAX) {
-			uint64_t due = now + (uint64_t)(rand() % 60);
+			uint64_t due = now + (uint64_t)(rand() % (int)due_span);
 			/* The id is only known after the add, so the callback
 			 * gets the id the scheduler will hand out next. */
 			struct model_entry *m = &model[model_len++];
@@ -389,14 +405,62 @@ static void test_random_against_model(void)
 			/* A stale or never-issued id. */
 			bad += ly_sched_del(s, last_id + 1 + (uint64_t)(rand() % 5)) != ENOENT;
 		} else {
-			now += (uint64_t)(rand() % 20);
+			now += (uint64_t)(rand() % (int)step_span);
 			bad += model_run(s, now);
+			bad += wait_too_long(s, now);
 		}
 		bad += ly_sched_count(s) != (unsigned)model_len;
 	}
-	bad += model_run(s, now + 100);
+	bad += model_run(s, now + due_span + 100);
 	CHECK_INT(bad, 0);
 	CHECK_INT(ly_sched_count(s), 0);
+	ly_sched_free(s);
+}
+
+static void test_random_against_model(void)
+{
+	random_model(12345, 60, 20);
+}
+
+/* Entries due seconds to minutes ahead (the far wheel, and past it) with
+ * the clock moving by up to 3 s: same order, nothing late or lost. */
+static void test_random_far_against_model(void)
+{
+	random_model(4242, 90000, 3000);
+	random_model(777, 8000, 600);
+}
+
+/* A far entry alone still wakes the loop in time: the wait is until its
+ * window moves to the heap, then until it is due; deleting it works in
+ * the wheel; it runs after an entry due at the same time added earlier. */
+static void test_far_entry(void)
+{
+	struct ly_sched *s = ly_sched_new();
+	int64_t wait;
+	uint64_t gone;
+
+	log_reset();
+	CHECK_INT(ly_sched_run_due(s, 100000), 0);	/* the clock: 100 s */
+	ly_sched_add_at(s, 110000, record, tag(1));
+	gone = ly_sched_add_at(s, 110000, record, tag(9));
+	ly_sched_add_at(s, 110000, record, tag(2));
+	CHECK_INT(ly_sched_count(s), 3);
+	wait = ly_sched_wait_ms(s, 100000);
+	CHECK(wait > 0 && wait <= 10000);
+	CHECK_INT(ly_sched_del(s, gone), 0);
+	CHECK_INT(ly_sched_del(s, gone), ENOENT);
+	CHECK_INT(ly_sched_count(s), 2);
+	CHECK_INT(ly_sched_run_due(s, 109000), 0);
+	ly_sched_add_at(s, 110000, record, tag(3));	/* near now: the heap */
+	CHECK_INT(ly_sched_wait_ms(s, 109000), 1000);
+	CHECK_INT(ly_sched_run_due(s, 109999), 0);
+	CHECK_INT(ly_sched_run_due(s, 110000), 3);
+	CHECK_INT(ran_len, 3);
+	CHECK_INT(ran_log[0], 1);
+	CHECK_INT(ran_log[1], 2);
+	CHECK_INT(ran_log[2], 3);
+	CHECK_INT(ly_sched_wait_ms(s, 110000), -1);
+	ly_sched_add_at(s, 200000, record, tag(4));	/* far, then freed with s */
 	ly_sched_free(s);
 }
 
@@ -450,4 +514,6 @@ TAP_MAIN(
 	TAP(test_delete_entry_added_during_same_run),
 	TAP(test_notify_when_earliest_moves_earlier),
 	TAP(test_random_against_model),
+	TAP(test_random_far_against_model),
+	TAP(test_far_entry),
 )
