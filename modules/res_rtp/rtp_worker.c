@@ -69,6 +69,7 @@ struct rtp_worker {
 	int wakefd;
 	int timerfd;
 	atomic_uint sessions;
+	atomic_bool idle_wait;		/* in epoll_wait with no timeout */
 	pthread_mutex_t lock;		/* guards the removal queue and stop */
 	struct removal *removals;
 	size_t nremovals, capremovals;
@@ -307,13 +308,39 @@ static void run_reports(struct rtp_worker *w)
 	}
 }
 
+/*
+ * Removals are not worth a wake-up each (at thousands of calls a second
+ * that was a cross-CPU wake-up for every other call): a worker with
+ * sessions looks at its removal queue at least every REMOVAL_SWEEP_MS, and
+ * after every batch of packets anyway.  Only a worker about to sleep
+ * without a timeout (no sessions when it looked) is woken by the first
+ * removal, and any worker once its queue reaches REMOVAL_WAKE_AT.
+ * idle_wait is set before sessions is read, and a remover reads it after
+ * queueing: either the remover sees the flag, or the worker sees the
+ * session (counted before it could be removed) and sleeps with a timeout.
+ */
+#define REMOVAL_SWEEP_MS 50
+#define REMOVAL_WAKE_AT 256
+
+static int wait_ms(struct rtp_worker *w)
+{
+	atomic_store(&w->idle_wait, true);
+	if (atomic_load(&w->sessions) > 0) {
+		atomic_store(&w->idle_wait, false);
+		return REMOVAL_SWEEP_MS;
+	}
+	return -1;
+}
+
 static void *worker_main(void *arg)
 {
 	struct rtp_worker *w = arg;
 	struct epoll_event ev[EVENTS_PER_WAIT];
 
 	for (;;) {
-		int n = epoll_wait(w->epfd, ev, EVENTS_PER_WAIT, -1);
+		int n = epoll_wait(w->epfd, ev, EVENTS_PER_WAIT, wait_ms(w));
+
+		atomic_store(&w->idle_wait, false);
 
 		if (n < 0 && errno != EINTR) {
 			ly_error("RTP worker %u: epoll_wait: %s", w->index, strerror(errno));
@@ -493,7 +520,7 @@ int rtp_worker_add(struct rtp_worker *w, struct rtp_session *s, struct rtp_sock 
 
 void rtp_worker_remove(struct rtp_worker *w, struct rtp_session *s, int rtp_fd, int rtcp_fd)
 {
-	bool first;
+	size_t queued;
 
 	pthread_mutex_lock(&w->lock);
 	if (w->nremovals == w->capremovals) {
@@ -501,11 +528,10 @@ void rtp_worker_remove(struct rtp_worker *w, struct rtp_session *s, int rtp_fd, 
 		w->removals = ly_realloc(w->removals, w->capremovals * sizeof(*w->removals));
 	}
 	w->removals[w->nremovals++] = (struct removal){ s, { rtp_fd, rtcp_fd } };
-	first = w->nremovals == 1;
+	queued = w->nremovals;
 	pthread_mutex_unlock(&w->lock);
-	/* Only the first removal of a batch wakes the worker: it takes the
-	 * whole queue at once, so later ones ride on that wake-up. */
-	if (first)
+	/* See REMOVAL_SWEEP_MS: the worker takes the whole queue at once. */
+	if ((queued == 1 && atomic_load(&w->idle_wait)) || queued == REMOVAL_WAKE_AT)
 		wake(w);
 }
 
