@@ -73,7 +73,6 @@ struct op {
 	const struct ly_channel *requestor;
 	enum ly_control control;
 	int cause;
-	int err;
 };
 
 /*
@@ -156,21 +155,28 @@ static struct ly_channel *sip_request(const char *dest, const struct ly_channel 
 	return c;
 }
 
+/* A queued operation that failed ends the call's channel, if it still has
+ * one: the pbx thread learns of it as of any other hangup. */
+static void end_channel(struct sip_call *call, int cause)
+{
+	struct ly_channel *c;
+
+	pthread_mutex_lock(&call->lock);
+	c = call->chan ? ly_ref(call->chan) : NULL;
+	pthread_mutex_unlock(&call->lock);
+	if (c)
+		ly_chan_softhangup(c, cause);
+	ly_unref(c);
+}
+
 /* Failing to send any INVITE ends the channel, with the cause a refused
  * call() gave before (Dial counts it as CHANUNAVAIL). */
 static void do_dial(void *arg)
 {
 	struct op *op = arg;
-	struct ly_channel *c;
 
-	if (sip_call_dial(op->call) != 0) {
-		pthread_mutex_lock(&op->call->lock);
-		c = op->call->chan ? ly_ref(op->call->chan) : NULL;
-		pthread_mutex_unlock(&op->call->lock);
-		if (c)
-			ly_chan_softhangup(c, LY_CAUSE_REQUESTED_CHAN_UNAVAIL);
-		ly_unref(c);
-	}
+	if (sip_call_dial(op->call) != 0)
+		end_channel(op->call, LY_CAUSE_REQUESTED_CHAN_UNAVAIL);
 	ly_unref(op->call);
 }
 
@@ -200,16 +206,9 @@ static int sip_call_op(struct ly_channel *chan, const char *dest, int timeout_ms
 static void do_answer(void *arg)
 {
 	struct op *op = arg;
-	struct ly_channel *c;
 
-	if (sip_call_answer(op->call) != 0) {
-		pthread_mutex_lock(&op->call->lock);
-		c = op->call->chan ? ly_ref(op->call->chan) : NULL;
-		pthread_mutex_unlock(&op->call->lock);
-		if (c)
-			ly_chan_softhangup(c, LY_CAUSE_NORMAL_TEMPORARY_FAILURE);
-		ly_unref(c);
-	}
+	if (sip_call_answer(op->call) != 0)
+		end_channel(op->call, LY_CAUSE_NORMAL_TEMPORARY_FAILURE);
 	ly_unref(op->call);
 }
 

@@ -132,7 +132,9 @@ static bool process_removals(struct rtp_worker *w)
 		 * sockets right below, and a close takes a socket out of the
 		 * epoll set by itself: two epoll_ctl calls less per session.
 		 * Nobody can take a new reference to an object only we hold. */
-		for (int k = 0; k < 2 && ly_obj_refs(list[i].s) > 1; k++)
+		bool last = ly_obj_refs(list[i].s) == 1;
+
+		for (int k = 0; k < 2 && !last; k++)
 			if (list[i].fds[k] >= 0)
 				epoll_ctl(w->epfd, EPOLL_CTL_DEL, list[i].fds[k], NULL);
 		atomic_fetch_sub(&w->sessions, 1);
