@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -295,6 +296,32 @@ static void *run_console(void *arg)
 	return NULL;
 }
 
+/*
+ * Every call holds sockets (two RTP/RTCP pairs, a SIP TCP connection or
+ * more), and Debian starts a daemon with a soft limit of 1,024 open files:
+ * a few hundred calls would hit it.  As Asterisk's maxfiles does, raise
+ * the limit - to lyre.conf's maxfiles, or by default to the hard limit.
+ */
+static void raise_file_limit(unsigned maxfiles)
+{
+	struct rlimit rl;
+	rlim_t want;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	want = maxfiles ? (rlim_t)maxfiles : rl.rlim_max;
+	if (want == rl.rlim_cur)
+		return;
+	if (want > rl.rlim_max)
+		rl.rlim_max = want;	/* only root may raise the hard limit */
+	rl.rlim_cur = want;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		ly_warning("Cannot set the open-file limit to %llu: %s", (unsigned long long)want,
+			   strerror(errno));
+	else
+		ly_verbose(2, "Open-file limit: %llu", (unsigned long long)want);
+}
+
 static int init_core(const struct options *o)
 {
 	const struct ly_settings *s = ly_settings();
@@ -302,6 +329,7 @@ static int init_core(const struct options *o)
 
 	ly_log_set_verbose(o->verbose > s->verbose ? o->verbose : s->verbose);
 	ly_log_set_debug(o->debug > s->debug ? o->debug : s->debug);
+	raise_file_limit(s->maxfiles);
 	if ((rc = ly_cli_init()) || (rc = ly_cli_core_register()) ||
 	    (rc = ly_log_cli_register()) || (rc = ly_media_core_init()) ||
 	    (rc = ly_xmldoc_init(s->dirs.docdir)) || (rc = ly_pbx_init()) ||

@@ -148,6 +148,8 @@ static int read_option(const struct ly_cfg_var *v, struct ly_settings *out,
 		return read_count(v, 100, 100000000, &out->maxpriorities, err);
 	if (ly_strcaseeq(v->name, "maxgosubdepth"))
 		return read_count(v, 1, 100000, &out->maxgosubdepth, err);
+	if (ly_strcaseeq(v->name, "maxfiles"))
+		return read_count(v, 0, 16777216, &out->maxfiles, err);
 	if (ly_strcaseeq(v->name, "maxcalls")) {
 		if (ly_parse_int(v->value, 0, 1000000, &n)) {
 			snprintf(err->msg, sizeof(err->msg),

@@ -16,6 +16,7 @@ struct ly_settings {
 	unsigned maxcalls;	/* [options] maxcalls, 0 = no limit */
 	unsigned maxpriorities;	/* [options] priorities one call may run (loop guard) */
 	unsigned maxgosubdepth;	/* [options] nested Gosub calls allowed */
+	unsigned maxfiles;	/* [options] open-file limit to set, 0 = the hard limit */
 };
 
 /*

@@ -161,7 +161,7 @@ static int apply_config(bool first)
 		next.workers = now.workers;
 		next.realtime = now.realtime;
 	}
-	rtp_ports_configure(next.port_start, next.port_end);
+	rtp_park_configure(rtp_ports_configure(next.port_start, next.port_end), next.reuse_ms);
 	rtp_settings_set(&next);
 	ly_verbose(2, "RTP ports %u-%u, strict RTP %s", next.port_start, next.port_end,
 		   next.strict ? "on" : "off");

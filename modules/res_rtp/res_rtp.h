@@ -5,7 +5,8 @@
  *   rtp_ports.c    the port pair allocator (least recently released first)
  *   rtp_header.c   RFC 3550 §5.1 header checks, RFC 3551 payload types
  *   rtp_stream.c   our outgoing stream: SSRC, sequence and timestamp
- *   rtp_session.c  sessions: ports, sockets, settings, relay pairing
+ *   rtp_pair.c     port pairs: bound sockets, parked ones reused (portreuse)
+ *   rtp_session.c  sessions: settings, relay pairing
  *   rtp_media.c    packets: source checks, frames in and out, relay, ticks
  *   rtp_srtp.c     SRTP/SRTCP contexts (libsrtp2): keys, protect, unprotect
  *   rtp_jb.c       the jitter buffer between the socket and the channel
@@ -30,6 +31,7 @@
 #define RES_RTP_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -60,6 +62,7 @@ struct rtp_settings {
 	unsigned realtime;	/* realtime: SCHED_RR priority of the workers, 0 = normal */
 	bool jb_enable;		/* jbenable: jitter buffer for audio Lyre consumes */
 	unsigned jb_max_ms;	/* jbmaxsize */
+	unsigned reuse_ms;	/* portreuse: a parked pair serves again after, 0 = never */
 };
 
 /* Defaults, then rtp.conf from the config dir (a missing file is fine).
@@ -71,13 +74,76 @@ void rtp_settings_set(const struct rtp_settings *s);
 
 /* ---- rtp_ports.c ---- */
 
-/* (Re)build the free list for a range; ports in use stay reserved. */
-void rtp_ports_configure(unsigned start, unsigned end);
+/* (Re)build the free list for a range; ports in use stay reserved.
+ * Returns the number of pairs in the range. */
+unsigned rtp_ports_configure(unsigned start, unsigned end);
 /* An even port whose odd neighbour is also ours; EADDRINUSE when none. */
 int rtp_ports_take(unsigned *port);
 void rtp_ports_give(unsigned port);
 unsigned rtp_ports_free_pairs(void);
 void rtp_ports_shutdown(void);
+
+/* ---- rtp_pair.c ---- */
+
+struct rtp_session;
+
+/* An epoll registration: one socket of a pair, and the session it serves
+ * now (NULL while the pair is parked; set by the creating thread, cleared
+ * only by the pair's worker). */
+struct rtp_sock {
+	_Atomic(struct rtp_session *) session;
+	int fd;
+	bool rtcp;
+};
+
+
+/* An RTP socket on an even port and the RTCP one above it. */
+struct rtp_pair {
+	struct rtp_sock sock[2];	/* RTP, RTCP: what the epoll set points at */
+	unsigned port;
+	int family;
+	unsigned generation;		/* port range it was bound in */
+	bool watched;			/* in its worker's epoll set */
+	struct sockaddr_storage local;	/* the RTP socket's address, as bound */
+	uint64_t parked_ms;
+	struct rtp_pair *next;		/* in a park */
+};
+
+/* A worker's parked pairs, oldest first. */
+struct rtp_park {
+	pthread_mutex_t lock;
+	struct rtp_pair *head, *tail;
+	size_t n;
+};
+
+struct rtp_park_stats {
+	size_t parked, capacity;
+	unsigned reuse_ms;
+	uint64_t dropped;	/* packets that arrived on parked pairs */
+};
+
+/* Bind a new pair from the free ports (not yet watched by any worker). */
+int rtp_pair_bind(int family, const struct sockaddr *bind_addr, struct rtp_pair **out);
+/* Close both sockets, give the port back, free p.  NULL is fine. */
+void rtp_pair_close(struct rtp_pair *p);
+/* The bounds for a range of port_pairs and rtp.conf portreuse (0: off);
+ * pairs parked under an older range are retired. */
+void rtp_park_configure(unsigned port_pairs, unsigned reuse_after_ms);
+void rtp_park_init(struct rtp_park *pk);
+void rtp_park_destroy(struct rtp_park *pk);
+/* Park p (its sockets serve nobody now); false when parking is full or
+ * off, or p is of an older range: then the caller closes it. */
+bool rtp_park_put(struct rtp_park *pk, struct rtp_pair *p, uint64_t now_ms);
+/* The oldest parked pair of that family and bind address parked at least
+ * portreuse ms ago (any_age: however recently), or NULL. */
+struct rtp_pair *rtp_park_take(struct rtp_park *pk, int family, const struct sockaddr *bind_addr,
+			       uint64_t now_ms, bool any_age);
+/* Unlink and return (a list through next) the pairs to close now: parked
+ * too long, of an older range, or every one (all). */
+struct rtp_pair *rtp_park_expired(struct rtp_park *pk, uint64_t now_ms, bool all);
+size_t rtp_park_count(struct rtp_park *pk);
+void rtp_park_dropped(void);
+void rtp_park_stats(struct rtp_park_stats *out);
 
 /* ---- rtp_header.c ---- */
 
@@ -151,12 +217,6 @@ uint32_t rtp_random32(void);
 
 struct rtp_session;
 
-/* An epoll registration: which socket of which session. */
-struct rtp_sock {
-	struct rtp_session *session;
-	int fd;
-	bool rtcp;
-};
 
 /* A session's place in its worker's RTCP report schedule. */
 struct rtp_report {
@@ -166,6 +226,8 @@ struct rtp_report {
 };
 #define RTP_REPORT_IDLE SIZE_MAX
 
+socklen_t rtp_addr_len(const struct sockaddr *sa);
+bool rtp_addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
 int rtp_session_create(int family, const struct sockaddr *bind_addr, struct rtp_session **out);
 /* The driver's end: stop, unpair, let the worker drop its reference. */
 void rtp_session_close(struct rtp_session *s);
@@ -211,12 +273,21 @@ void rtp_workers_stop(void);
 unsigned rtp_workers_count(void);
 /* The worker with the fewest sessions. */
 struct rtp_worker *rtp_worker_pick(void);
-/* Watch both sockets; the worker takes a reference on the session. */
-int rtp_worker_add(struct rtp_worker *w, struct rtp_session *s, struct rtp_sock *rtp,
-		   struct rtp_sock *rtcp);
-/* Ask the worker to stop watching the fds and drop its reference to s,
- * on its own thread (so no event in flight can outlive the session). */
-void rtp_worker_remove(struct rtp_worker *w, struct rtp_session *s, int rtp_fd, int rtcp_fd);
+/* A pair for a new session: parked on the worker with the fewest
+ * sessions (or, when no port is free, on any), else newly bound.  *w is
+ * the worker that will serve it.  The pair is not yet serving s. */
+int rtp_worker_pair(int family, const struct sockaddr *bind_addr, struct rtp_worker **w,
+		    struct rtp_pair **out);
+/* s (fully set up, s->pair from rtp_worker_pair) starts being served: the
+ * worker takes a reference and watches the sockets. */
+int rtp_worker_add(struct rtp_worker *w, struct rtp_session *s, struct rtp_pair *p);
+/* Ask the worker to stop serving s and drop its reference, and the
+ * caller's (handed over), on its own thread (so no event in flight can
+ * outlive the session).  When nobody else holds s then, the worker parks
+ * s's pair instead of closing it. */
+void rtp_worker_remove(struct rtp_worker *w, struct rtp_session *s);
+/* Parked pairs of every worker (for the CLI). */
+size_t rtp_workers_parked(void);
 /* Report on r's session (rtp_rtcp_on_timer, on the worker) at due_ns, or
  * no more.  Lock order: the session's lock, then the worker's report lock;
  * a session must be cancelled before its last reference goes. */

@@ -9,6 +9,7 @@
 static enum ly_cli_result show_settings(struct ly_cli_args *a)
 {
 	struct rtp_settings s;
+	struct rtp_park_stats park;
 
 	if (a->argc != a->cmd_words)
 		return LY_CLI_SHOWUSAGE;
@@ -16,6 +17,13 @@ static enum ly_cli_result show_settings(struct ly_cli_args *a)
 	ly_cli_print(a, "RTP settings:\n");
 	ly_cli_print(a, "  Port range:       %u-%u\n", s.port_start, s.port_end);
 	ly_cli_print(a, "  Free port pairs:  %u\n", rtp_ports_free_pairs());
+	rtp_park_stats(&park);
+	if (park.capacity)
+		ly_cli_print(a, "  Port reuse:       after %u ms; %zu of at most %zu pairs parked, %" PRIu64
+			     " late packets dropped on them\n", park.reuse_ms, rtp_workers_parked(),
+			     park.capacity, park.dropped);
+	else
+		ly_cli_print(a, "  Port reuse:       off (every pair closed at once)\n");
 	ly_cli_print(a, "  Strict RTP:       %s\n", s.strict ? "Yes" : "No");
 	ly_cli_print(a, "  Probation:        %u packets\n", s.probation);
 	ly_cli_print(a, "  Media workers:    %u\n", rtp_workers_count());

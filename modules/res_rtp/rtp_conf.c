@@ -1,4 +1,4 @@
-/* modules/res_rtp/rtp_conf.c - rtp.conf: port range, strict RTP, probation, workers, jitter buffer. */
+/* modules/res_rtp/rtp_conf.c - rtp.conf: port range and reuse, strict RTP, probation, workers, jitter buffer. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -22,6 +22,7 @@ static void defaults(struct rtp_settings *s)
 		.workers = 0,
 		.jb_enable = true,
 		.jb_max_ms = 200,	/* Asterisk's jbmaxsize default */
+		.reuse_ms = 500,	/* rtp_pair.c: why, and the bounds */
 	};
 }
 
@@ -69,6 +70,10 @@ static int read_var(const struct ly_cfg_var *v, struct rtp_settings *s, char *er
 		if (ly_parse_int(v->value, 20, 1000, &n))
 			return bad(err, errlen, v, "expected 20 to 1000 ms");
 		s->jb_max_ms = (unsigned)n;
+	} else if (ly_strcaseeq(v->name, "portreuse")) {
+		if (ly_parse_int(v->value, 0, 60000, &n))
+			return bad(err, errlen, v, "expected 0 (never) to 60000 ms");
+		s->reuse_ms = (unsigned)n;
 	} else if (ly_strcaseeq(v->name, "jbimpl")) {
 		/* speexdsp's buffer adapts; Asterisk's "fixed" has no twin here. */
 		if (!ly_strcaseeq(v->value, "adaptive"))

@@ -66,7 +66,7 @@ void rtp_session_send_locked(struct rtp_session *s, const struct sockaddr_storag
 {
 	if (s->srtp && rtp_srtp_protect(s->srtp, pkt, &len))
 		return;	/* libsrtp refuses only what it cannot stamp: nothing to send */
-	if (sendto(s->rtp.fd, pkt, len, 0, (const struct sockaddr *)dest,
+	if (sendto(s->rtp_fd, pkt, len, 0, (const struct sockaddr *)dest,
 		   rtp_addr_len((const struct sockaddr *)dest)) == (ssize_t)len) {
 		s->packets_out++;
 		s->bytes_out += len;
@@ -386,8 +386,24 @@ static void receive_packet(struct rtp_session *s, uint8_t *pkt, size_t len,
 	}
 }
 
+/* Late media of an ended call on a parked pair (rtp_pair.c): read, counted, dropped. */
+static void drain_parked(int fd, uint8_t *buf)
+{
+	for (int i = 0; i < READS_PER_EVENT; i++) {
+		if (recv(fd, buf, RTP_MAX_PACKET, MSG_TRUNC) < 0)
+			return;
+		rtp_park_dropped();
+	}
+}
+
 void rtp_session_readable(struct rtp_sock *sock, uint8_t *buf)
 {
+	/* Only this worker clears the session (when it parks the pair), so
+	 * one that is set stays set for the whole call. */
+	if (!atomic_load(&sock->session)) {
+		drain_parked(sock->fd, buf);
+		return;
+	}
 	for (int i = 0; i < READS_PER_EVENT; i++) {
 		struct sockaddr_storage from;
 		socklen_t fromlen = sizeof(from);

@@ -49,7 +49,7 @@ static void push(unsigned port)
 	ring_len++;
 }
 
-void rtp_ports_configure(unsigned start, unsigned end)
+unsigned rtp_ports_configure(unsigned start, unsigned end)
 {
 	size_t pairs, first;
 
@@ -68,6 +68,7 @@ void rtp_ports_configure(unsigned start, unsigned end)
 			push(port);
 	}
 	pthread_mutex_unlock(&ports_lock);
+	return (unsigned)pairs;
 }
 
 int rtp_ports_take(unsigned *port)

@@ -211,7 +211,7 @@ static void send_locked(struct rtp_session *s, bool bye)
 	st->initial = false;
 	if (s->srtp && rtp_srtp_protect_rtcp(s->srtp, buf, &len))
 		return;
-	if (sendto(st->mux ? s->rtp.fd : s->rtcp.fd, buf, len, 0, (struct sockaddr *)&dest,
+	if (sendto(st->mux ? s->rtp_fd : s->rtcp_fd, buf, len, 0, (struct sockaddr *)&dest,
 		   rtp_addr_len((struct sockaddr *)&dest)) == (ssize_t)len)
 		s->stats.rtcp_out++;
 }

@@ -20,9 +20,6 @@
 #include "rtp_rtcp_io.h"
 #include "rtp_session_int.h"
 
-/* Ports tried when another program holds some of ours. */
-#define BIND_ATTEMPTS 64
-
 static pthread_mutex_t pair_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t list_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct rtp_session *sessions;
@@ -67,14 +64,6 @@ static void addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 	}
 }
 
-static void addr_set_port(struct sockaddr_storage *ss, unsigned port)
-{
-	if (ss->ss_family == AF_INET6)
-		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
-	else
-		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
-}
-
 /* Where our packets go now; NULL when nowhere. */
 const struct sockaddr_storage *rtp_session_destination(const struct rtp_session *s)
 {
@@ -89,71 +78,12 @@ static void session_destroy(void *obj)
 {
 	struct rtp_session *s = obj;
 
-	if (s->rtp.fd >= 0)
-		close(s->rtp.fd);
-	if (s->rtcp.fd >= 0)
-		close(s->rtcp.fd);
-	if (s->port)
-		rtp_ports_give(s->port);
+	rtp_pair_close(s->pair);	/* unless its worker parked it */
 	rtp_dtmf_free(s);
 	rtp_jb_free(s);
 	rtp_srtp_free(s->srtp);
 	rtp_rtcp_detach(s);
 	pthread_mutex_destroy(&s->lock);
-}
-
-static int bind_one(int family, const struct sockaddr *bind_addr, unsigned port, int *fd,
-		    struct sockaddr_storage *bound)
-{
-	struct sockaddr_storage ss = { .ss_family = (sa_family_t)family };
-	int one = 1, probe = IP_PMTUDISC_PROBE;
-
-	if (bind_addr)
-		memcpy(&ss, bind_addr, rtp_addr_len(bind_addr));
-	addr_set_port(&ss, port);
-	*fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (*fd < 0)
-		return errno;
-	/* One family per socket: an IPv6 session never sees mapped IPv4. */
-	if (family == AF_INET6 &&
-	    setsockopt(*fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
-		return errno;
-	/* DF on, path MTU ignored: media packets are far below any MTU, and
-	 * a DF datagram takes IP ID 0 (RFC 6864 §4.1: the ID only matters
-	 * for fragments) instead of Linux's shared ID generator, an atomic
-	 * on a hashed table for every packet sent - 1 % of a playback worker
-	 * at thousands of streams.  Best effort: nothing depends on it. */
-	if (family == AF_INET)
-		(void)setsockopt(*fd, IPPROTO_IP, IP_MTU_DISCOVER, &probe, sizeof(probe));
-	if (bind(*fd, (struct sockaddr *)&ss, rtp_addr_len((struct sockaddr *)&ss)) < 0)
-		return errno;
-	if (bound)
-		*bound = ss;
-	return 0;
-}
-
-/* Bind RTP on an even port and keep the odd one above for RTCP. */
-static int bind_pair(struct rtp_session *s, int family, const struct sockaddr *bind_addr)
-{
-	int err = EADDRINUSE;
-
-	for (int i = 0; i < BIND_ATTEMPTS && err == EADDRINUSE; i++) {
-		if (rtp_ports_take(&s->port))
-			return EADDRINUSE;
-		err = bind_one(family, bind_addr, s->port, &s->rtp.fd, &s->local);
-		if (!err)
-			err = bind_one(family, bind_addr, s->port + 1, &s->rtcp.fd, NULL);
-		if (err) {
-			for (int *fd = &s->rtp.fd; fd; fd = fd == &s->rtp.fd ? &s->rtcp.fd : NULL) {
-				if (*fd >= 0)
-					close(*fd);
-				*fd = -1;
-			}
-			rtp_ports_give(s->port);	/* to the tail: tried last */
-			s->port = 0;
-		}
-	}
-	return err;
 }
 
 static void list_add(struct rtp_session *s)
@@ -181,15 +111,25 @@ static void list_remove(struct rtp_session *s)
 	pthread_mutex_unlock(&list_lock);
 }
 
+/* The session's copy of what it sends on and reports. */
+static void use_pair(struct rtp_session *s, struct rtp_pair *p)
+{
+	s->pair = p;
+	s->rtp_fd = p->sock[0].fd;
+	s->rtcp_fd = p->sock[1].fd;
+	s->port = p->port;
+	s->local = p->local;
+}
+
 int rtp_session_create(int family, const struct sockaddr *bind_addr, struct rtp_session **out)
 {
 	struct rtp_session *s = ly_obj_alloc(sizeof(*s), session_destroy);
 	struct rtp_settings cfg;
+	struct rtp_pair *p = NULL;
 	int err;
 
 	pthread_mutex_init(&s->lock, NULL);
-	s->rtp = (struct rtp_sock){ .session = s, .fd = -1 };
-	s->rtcp = (struct rtp_sock){ .session = s, .fd = -1, .rtcp = true };
+	s->rtp_fd = s->rtcp_fd = -1;
 	s->family = family;
 	rtp_settings_get(&cfg);
 	s->strict = cfg.strict;
@@ -199,10 +139,10 @@ int rtp_session_create(int family, const struct sockaddr *bind_addr, struct rtp_
 	s->stats.rtt_us = -1;
 	err = rtp_rtcp_attach(s);
 	if (!err)
-		err = bind_pair(s, family, bind_addr);
+		err = rtp_worker_pair(family, bind_addr, &s->worker, &p);
 	if (!err) {
-		s->worker = rtp_worker_pick();
-		err = s->worker ? rtp_worker_add(s->worker, s, &s->rtp, &s->rtcp) : ENXIO;
+		use_pair(s, p);
+		err = rtp_worker_add(s->worker, s, p);
 		if (!err)
 			rtp_rtcp_start(s);
 	}
@@ -257,8 +197,7 @@ void rtp_session_close(struct rtp_session *s)
 	pthread_mutex_unlock(&s->lock);
 	ly_unref(chan);
 	list_remove(s);
-	rtp_worker_remove(s->worker, s, s->rtp.fd, s->rtcp.fd);
-	ly_unref(s);	/* the driver's; the worker drops its own */
+	rtp_worker_remove(s->worker, s);	/* takes the driver's reference */
 }
 
 /* ---- settings from the driver ---- */
@@ -268,7 +207,7 @@ void rtp_session_close(struct rtp_session *s)
  * address): one system call less per leg. */
 int rtp_session_local(struct rtp_session *s, struct sockaddr_storage *out)
 {
-	if (s->rtp.fd < 0)
+	if (s->rtp_fd < 0)
 		return EBADF;
 	*out = s->local;
 	return 0;

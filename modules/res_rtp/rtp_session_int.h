@@ -25,7 +25,7 @@ struct rtp_session {
 	bool symmetric, strict;
 	bool have_source;
 	bool dtmf_sending;		/* a digit is going out: the tick asks rtp_dtmf */
-	struct rtp_sock rtp;
+	int rtp_fd;
 	ly_rtp_generator gen;
 	void *gen_arg;
 	struct rtp_dtmf_state *dtmf;	/* rtp_dtmf_io.c; NULL until set */
@@ -43,7 +43,8 @@ struct rtp_session {
 
 	/* ---- the rest ---- */
 	struct rtp_worker *worker;
-	struct rtp_sock rtcp;
+	struct rtp_pair *pair;		/* its sockets; NULL once the worker parked it */
+	int rtcp_fd;
 	unsigned port;
 	int family;
 	struct sockaddr_storage local;	/* the RTP socket's address, as bound */
@@ -99,8 +100,6 @@ void rtp_jb_free(struct rtp_session *s);
 
 /* ---- helpers from rtp_session.c ---- */
 
-socklen_t rtp_addr_len(const struct sockaddr *sa);
-bool rtp_addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
 /* Where our packets go now (see rtp_session.c); NULL when nowhere.  Locked. */
 const struct sockaddr_storage *rtp_session_destination(const struct rtp_session *s);
 

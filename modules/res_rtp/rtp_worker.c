@@ -51,16 +51,13 @@
 #define PREFETCH_AHEAD 4
 #define COARSE_BELOW 100
 #define RELEASE_AFTER 500	/* sessions gone before an idle worker empties its malloc cache */
+#define PARK_LOOK_MS 250	/* how often parked pairs are looked at for closing */
 
 struct tick_slot {
 	struct rtp_session **s;
 	size_t n, cap;
 };
 
-struct removal {
-	struct rtp_session *s;
-	int fds[2];
-};
 
 struct rtp_worker {
 	pthread_t tid;
@@ -71,10 +68,12 @@ struct rtp_worker {
 	atomic_uint sessions;
 	atomic_bool idle_wait;		/* in epoll_wait with no timeout */
 	pthread_mutex_t lock;		/* guards the removal queue and stop */
-	struct removal *removals;
+	struct rtp_session **removals;
 	size_t nremovals, capremovals;
 	bool stop;
 	unsigned removed;		/* sessions removed since the last cache release */
+	struct rtp_park park;		/* pairs of ended sessions, still watched */
+	uint64_t next_expiry_ms;	/* when the park is looked at next */
 	pthread_mutex_t tick_lock;	/* guards the slots; before any session lock */
 	struct tick_slot slots[TICK_SLOTS];
 	size_t nticking;		/* sessions in all slots */
@@ -113,10 +112,17 @@ static void wake(struct rtp_worker *w)
 		ly_warning("Cannot wake RTP worker %u: %s", w->index, strerror(errno));
 }
 
+/* A pair nobody serves: keep it for the next session, or close it. */
+static void park_or_close(struct rtp_worker *w, struct rtp_pair *p)
+{
+	if (!rtp_park_put(&w->park, p, ly_now_ms()))
+		rtp_pair_close(p);	/* close() takes its sockets out of the epoll set */
+}
+
 /* Take the queued removals; returns true when the worker should stop. */
 static bool process_removals(struct rtp_worker *w)
 {
-	struct removal *list;
+	struct rtp_session **list;
 	size_t n;
 	bool stop;
 
@@ -128,17 +134,25 @@ static bool process_removals(struct rtp_worker *w)
 	stop = w->stop;
 	pthread_mutex_unlock(&w->lock);
 	for (size_t i = 0; i < n; i++) {
-		/* When this is the last reference, the destructor closes both
-		 * sockets right below, and a close takes a socket out of the
-		 * epoll set by itself: two epoll_ctl calls less per session.
-		 * Nobody can take a new reference to an object only we hold. */
-		bool last = ly_obj_refs(list[i].s) == 1;
+		struct rtp_session *s = list[i];
 
-		for (int k = 0; k < 2 && !last; k++)
-			if (list[i].fds[k] >= 0)
-				epoll_ctl(w->epfd, EPOLL_CTL_DEL, list[i].fds[k], NULL);
+		ly_unref(s);	/* the driver's, handed over; ours remains */
+		/* Our reference is the last one (nobody can take a new one to
+		 * an object only we hold): the pair is ours alone, so it is
+		 * parked as it is, still in the epoll set - no system call at
+		 * all.  Otherwise another holder may still send on it: it
+		 * leaves the set now and closes with the session. */
+		if (ly_obj_refs(s) == 1) {
+			struct rtp_pair *p = s->pair;
+
+			s->pair = NULL;
+			park_or_close(w, p);
+		} else {
+			for (int k = 0; k < 2; k++)
+				epoll_ctl(w->epfd, EPOLL_CTL_DEL, s->pair->sock[k].fd, NULL);
+		}
 		atomic_fetch_sub(&w->sessions, 1);
-		ly_unref(list[i].s);	/* may run the destructor, here */
+		ly_unref(s);	/* may run the destructor, here */
 	}
 	free(list);
 	/* The last calls of a load gone: the blocks they freed here stay in
@@ -151,6 +165,21 @@ static bool process_removals(struct rtp_worker *w)
 		ly_mem_release_cache();
 	}
 	return stop;
+}
+
+/* Close the parked pairs whose time is up (every one: all). */
+static void expire_parked(struct rtp_worker *w, bool all)
+{
+	uint64_t now = ly_now_ms();
+	struct rtp_pair *p, *next;
+
+	if (!all && now < w->next_expiry_ms)
+		return;
+	w->next_expiry_ms = now + PARK_LOOK_MS;
+	for (p = rtp_park_expired(&w->park, now, all); p; p = next) {
+		next = p->next;
+		rtp_pair_close(p);
+	}
 }
 
 /* Serve one slot per 2 ms expired (every slot per 20 ms when coarse).  A worker that fell behind serves the
@@ -331,7 +360,9 @@ static int wait_ms(struct rtp_worker *w)
 		atomic_store(&w->idle_wait, false);
 		return REMOVAL_SWEEP_MS;
 	}
-	return -1;
+	/* Idle but for parked pairs: a removal still wakes us (idle_wait
+	 * stays set), and the parked pairs are closed in time. */
+	return rtp_park_count(&w->park) ? PARK_LOOK_MS : -1;
 }
 
 static void *worker_main(void *arg)
@@ -365,9 +396,11 @@ static void *worker_main(void *arg)
 		if (tick)
 			run_ticks(w);
 		/* Removals only after the batch: every pointer in ev[] stays
-		 * valid because this thread still holds its reference. */
+		 * valid because this thread still holds its reference (and
+		 * parked pairs are closed only here too). */
 		if (process_removals(w))
 			break;
+		expire_parked(w, false);
 	}
 	return NULL;
 }
@@ -390,6 +423,7 @@ static void worker_free(struct rtp_worker *w)
 	pthread_mutex_destroy(&w->tick_lock);
 	for (int k = 0; k < TICK_SLOTS; k++)
 		free(w->slots[k].s);
+	rtp_park_destroy(&w->park);
 	free(w);
 }
 
@@ -428,6 +462,7 @@ static int worker_new(unsigned index, unsigned rt_priority, struct rtp_worker **
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_mutex_init(&w->tick_lock, NULL);
 	pthread_mutex_init(&w->report_lock, NULL);
+	rtp_park_init(&w->park);
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	w->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	w->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -461,6 +496,7 @@ static void worker_stop(struct rtp_worker *w)
 	wake(w);
 	pthread_join(w->tid, NULL);
 	process_removals(w);	/* anything queued after the thread's last look */
+	expire_parked(w, true);
 	worker_free(w);
 }
 
@@ -504,23 +540,59 @@ struct rtp_worker *rtp_worker_pick(void)
 	return best;
 }
 
-int rtp_worker_add(struct rtp_worker *w, struct rtp_session *s, struct rtp_sock *rtp,
-		   struct rtp_sock *rtcp)
+int rtp_worker_pair(int family, const struct sockaddr *bind_addr, struct rtp_worker **wp,
+		    struct rtp_pair **out)
 {
-	int err = watch(w, rtp->fd, rtp);
+	struct rtp_worker *w = rtp_worker_pick();
+	uint64_t now = ly_now_ms();
+	struct rtp_pair *p;
+	int err = 0;
 
-	if (!err)
-		err = watch(w, rtcp->fd, rtcp);
-	if (err) {
-		epoll_ctl(w->epfd, EPOLL_CTL_DEL, rtp->fd, NULL);
-		return err;
+	if (!w)
+		return ENXIO;
+	p = rtp_park_take(&w->park, family, bind_addr, now, false);
+	if (!p)
+		err = rtp_pair_bind(family, bind_addr, &p);
+	/* No port free: a parked pair, however recently parked, beats no call. */
+	for (unsigned i = 0; err == EADDRINUSE && i < nworkers; i++) {
+		p = rtp_park_take(&workers[i]->park, family, bind_addr, now, true);
+		if (p) {
+			w = workers[i];
+			err = 0;
+		}
 	}
-	atomic_fetch_add(&w->sessions, 1);
-	ly_ref(s);
+	if (err)
+		return err;
+	*wp = w;
+	*out = p;
 	return 0;
 }
 
-void rtp_worker_remove(struct rtp_worker *w, struct rtp_session *s, int rtp_fd, int rtcp_fd)
+int rtp_worker_add(struct rtp_worker *w, struct rtp_session *s, struct rtp_pair *p)
+{
+	int err = 0;
+
+	/* The worker's reference first: the moment the pair names s, an
+	 * event on a parked pair (already watched) may reach s. */
+	ly_ref(s);
+	atomic_fetch_add(&w->sessions, 1);
+	for (int k = 0; k < 2; k++)
+		atomic_store(&p->sock[k].session, s);
+	for (int k = 0; k < 2 && !err && !p->watched; k++)
+		err = watch(w, p->sock[k].fd, &p->sock[k]);
+	if (err) {
+		/* The session's destructor closes the pair: both leave the set. */
+		for (int k = 0; k < 2; k++)
+			atomic_store(&p->sock[k].session, NULL);
+		atomic_fetch_sub(&w->sessions, 1);
+		ly_unref(s);
+		return err;
+	}
+	p->watched = true;
+	return 0;
+}
+
+void rtp_worker_remove(struct rtp_worker *w, struct rtp_session *s)
 {
 	size_t queued;
 
@@ -529,12 +601,21 @@ void rtp_worker_remove(struct rtp_worker *w, struct rtp_session *s, int rtp_fd, 
 		w->capremovals = w->capremovals ? w->capremovals * 2 : 16;
 		w->removals = ly_realloc(w->removals, w->capremovals * sizeof(*w->removals));
 	}
-	w->removals[w->nremovals++] = (struct removal){ s, { rtp_fd, rtcp_fd } };
+	w->removals[w->nremovals++] = s;
 	queued = w->nremovals;
 	pthread_mutex_unlock(&w->lock);
 	/* See REMOVAL_SWEEP_MS: the worker takes the whole queue at once. */
 	if ((queued == 1 && atomic_load(&w->idle_wait)) || queued == REMOVAL_WAKE_AT)
 		wake(w);
+}
+
+size_t rtp_workers_parked(void)
+{
+	size_t n = 0;
+
+	for (unsigned i = 0; i < nworkers; i++)
+		n += rtp_park_count(&workers[i]->park);
+	return n;
 }
 
 static void arm_timer(struct rtp_worker *w, bool on)

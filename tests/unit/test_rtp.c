@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -313,7 +314,9 @@ static void test_setup_loads_res_rtp(void)
 	CHECK(mkdtemp(moduledir) != NULL);
 	CHECK(mkdtemp(confdir) != NULL);
 	range_start = pick_range();
-	write_range_conf("strictrtp = yes\nprobation = 4\nicesupport = yes\n");
+	/* portreuse = 0: the allocator's own order first (test_port_reuse
+	 * turns parking on). */
+	write_range_conf("strictrtp = yes\nprobation = 4\nicesupport = yes\nportreuse = 0\n");
 	CHECK_INT(ly_settings_load(confdir, &err), 0);
 	for (const char *const *m = modules; *m; m++) {
 		char *target = ly_asprintf("%s/modules/%s/.libs/%s.so", top ? top : ".", *m, *m);
@@ -415,6 +418,118 @@ static void test_release_order_avoids_reuse(void)
 		ly_rtp_destroy(b);
 	}
 	CHECK(wait_free_pairs(PAIRS));
+}
+
+/* Wait (up to ms) for a line of `rtp show settings` holding text. */
+static bool wait_settings(const char *text, int ms)
+{
+	for (int i = 0; i < ms / 10; i++) {
+		struct ly_buf out;
+		bool ok;
+
+		ly_buf_init(&out);
+		ly_cli_execute("rtp show settings", &out);
+		ok = strstr(ly_buf_str(&out), text) != NULL;
+		ly_buf_free(&out);
+		if (ok)
+			return true;
+		sleep_ms(10);
+	}
+	return cli_has("rtp show settings", text);
+}
+
+static void send_to_parked(struct phone *p, unsigned port, int n)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	uint8_t b[12 + 160];
+	size_t len = build_rtp(b, 0, false, 1, 160, 0x1234, 160);
+
+	for (int i = 0; i < n; i++)
+		CHECK_INT(sendto(p->fd, b, len, 0, (struct sockaddr *)&to, sizeof(to)), len);
+}
+
+/* Parking counts on open files: as many as the hard limit allows. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* portreuse: a released pair stays bound, drops late media, serves a new
+ * session after the delay (at once when no port is free), and is closed
+ * after a while or by a reload. */
+static void test_port_reuse(void)
+{
+	struct ly_rtp *a, *b, *s[PAIRS + 1] = { 0 };
+	struct ly_rtp_stats st;
+	struct ly_buf why;
+	struct phone ph;
+	unsigned pa;
+	int n;
+
+	raise_nofile();
+	ly_buf_init(&why);
+	write_range_conf("portreuse = 1000\n");
+	CHECK_INT(ly_module_reload("res_rtp", &why), 0);
+	/* PAIRS / 4 = 2 pairs may wait. */
+	CHECK(cli_has("rtp show settings", "Port reuse:       after 1000 ms; 0 of at most 2 pairs parked"));
+
+	a = session(AF_INET);
+	pa = port_of(a);
+	ly_rtp_destroy(a);
+	CHECK(wait_settings("1 of at most 2 pairs parked", 2000));
+	CHECK(cli_has("rtp show settings", "Free port pairs:  9\n"));	/* still bound */
+	/* Within the delay a new session gets another pair... */
+	b = session(AF_INET);
+	CHECK(port_of(b) != pa);
+	ly_rtp_destroy(b);
+	/* ...and late media of the ended call is read and dropped. */
+	phone_open(&ph, AF_INET);
+	send_to_parked(&ph, pa, 3);
+	CHECK(wait_settings(", 3 late packets dropped on them", 2000));
+
+	/* After the delay the oldest parked pair serves the next session,
+	 * which hears its own media as usual. */
+	sleep_ms(1100);
+	a = session(AF_INET);
+	CHECK_INT(port_of(a), pa);
+	ly_rtp_set_remote(a, (struct sockaddr *)&ph.addr);
+	send_rtp(&ph, a, 0, 7, 7 * 160, 0x4321);
+	st = wait_handled(a, 1);
+	CHECK_INT(st.packets_in, 1);
+	ly_rtp_destroy(a);
+
+	/* No port free: a parked pair serves at once, whatever its age. */
+	CHECK(wait_settings("2 of at most 2 pairs parked", 2000));
+	for (n = 0; n < PAIRS; n++)
+		if (!(s[n] = session(AF_INET)))
+			break;
+	CHECK_INT(n, PAIRS);
+	CHECK_INT(ly_rtp_new(NULL, AF_INET, NULL, &s[PAIRS]), EADDRINUSE);
+	for (n = 0; n < PAIRS; n++)
+		ly_rtp_destroy(s[n]);
+	/* Two parked, the rest closed; then the parked ones close in time. */
+	CHECK(wait_settings("2 of at most 2 pairs parked", 2000));
+	CHECK(wait_free_pairs(PAIRS - 2));
+	CHECK(wait_settings("Free port pairs:  10\n", 8000));
+	CHECK(cli_has("rtp show settings", "0 of at most 2 pairs parked"));
+
+	/* A reload retires parked pairs; portreuse = 0 parks none. */
+	ly_rtp_destroy(session(AF_INET));
+	CHECK(wait_settings("1 of at most 2 pairs parked", 2000));
+	write_range_conf("portreuse = 0\n");
+	CHECK_INT(ly_module_reload("res_rtp", &why), 0);
+	CHECK(cli_has("rtp show settings", "Port reuse:       off"));
+	CHECK(wait_free_pairs(PAIRS));
+	ly_rtp_destroy(session(AF_INET));
+	CHECK(wait_free_pairs(PAIRS));
+	phone_close(&ph);
+	ly_buf_free(&why);
 }
 
 static void test_malformed_headers_dropped(void)
@@ -1073,6 +1188,7 @@ TAP_MAIN(TAP(test_setup_loads_res_rtp),
 	 TAP(test_engine_lookup),
 	 TAP(test_sessions_in_range_even_ports),
 	 TAP(test_release_order_avoids_reuse),
+	 TAP(test_port_reuse),
 	 TAP(test_malformed_headers_dropped),
 	 TAP(test_write_stamps_headers),
 	 TAP(test_dtmf_event_clock_48k),
