@@ -9,8 +9,10 @@
  * call), and after `portreuse` ms (rtp.conf, default 500) the next session
  * created on that worker may take it as it is.
  *
- * Parking is bounded three ways: by count (a quarter of the port range, a
- * share of the open-file limit, and PARK_MAX), by time (a pair parked
+ * Parking is bounded three ways: by count (a quarter of the port range,
+ * a share of the open-file limit, and PARK_MAX; and none at all while the
+ * pairs open in all, serving and parked, fill half the files we may
+ * open: a burst of calls gets the files the park held), by time (a pair parked
  * PARK_KEEP_MS is closed and its port goes back to the free queue) and by
  * configuration (portreuse = 0 turns it off; a reload with another port
  * range retires every parked pair of the old one).  When the free queue
@@ -43,6 +45,8 @@
 
 static atomic_size_t park_cap;		/* pairs; 0: parking is off */
 static atomic_size_t parked;		/* pairs parked now, every worker */
+static atomic_size_t open_pairs;	/* bound and not closed: serving or parked */
+static atomic_size_t open_budget;	/* parking only while open_pairs stays below */
 static atomic_uint reuse_ms;
 static atomic_uint generation;		/* bumped by a new port range */
 static atomic_uint_fast64_t packets_dropped;	/* arrived on a parked pair */
@@ -129,6 +133,7 @@ int rtp_pair_bind(int family, const struct sockaddr *bind_addr, struct rtp_pair 
 		return err;
 	}
 	addr_set_port(&p->local, p->port);
+	atomic_fetch_add(&open_pairs, 1);
 	*out = p;
 	return 0;
 }
@@ -141,6 +146,7 @@ void rtp_pair_close(struct rtp_pair *p)
 	if (p->port)
 		rtp_ports_give(p->port);
 	free(p);
+	atomic_fetch_sub(&open_pairs, 1);
 }
 
 /* ---- parking ---- */
@@ -148,16 +154,17 @@ void rtp_pair_close(struct rtp_pair *p)
 void rtp_park_configure(unsigned port_pairs, unsigned reuse_after_ms)
 {
 	struct rlimit rl;
-	size_t cap = port_pairs / 4, by_files = 0;
+	size_t cap = port_pairs / 4, spare = 0;
 
-	/* Parked sockets may use a quarter of the files above the reserve
-	 * (two per pair): the sessions themselves need the rest. */
+	/* Files above the reserve, two per pair.  Parked pairs may hold a
+	 * quarter of them, and parking stops while half are open. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > FD_RESERVE)
-		by_files = (rl.rlim_cur == RLIM_INFINITY ? PARK_MAX * 8 : rl.rlim_cur - FD_RESERVE) / 8;
-	if (cap > by_files)
-		cap = by_files;
+		spare = (rl.rlim_cur == RLIM_INFINITY ? PARK_MAX * 8 : rl.rlim_cur - FD_RESERVE) / 2;
+	if (cap > spare / 4)
+		cap = spare / 4;
 	if (cap > PARK_MAX)
 		cap = PARK_MAX;
+	atomic_store(&open_budget, spare / 2);
 	atomic_store(&park_cap, reuse_after_ms ? cap : 0);
 	atomic_store(&reuse_ms, reuse_after_ms);
 	atomic_fetch_add(&generation, 1);
@@ -181,6 +188,8 @@ bool rtp_park_put(struct rtp_park *pk, struct rtp_pair *p, uint64_t now_ms)
 
 	/* A pair of an older port range is never reused: close it. */
 	if (p->generation != atomic_load(&generation))
+		return false;
+	if (atomic_load(&open_pairs) >= atomic_load(&open_budget))
 		return false;
 	do {
 		if (n >= atomic_load(&park_cap))

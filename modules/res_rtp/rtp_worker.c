@@ -172,6 +172,7 @@ static void expire_parked(struct rtp_worker *w, bool all)
 {
 	uint64_t now = ly_now_ms();
 	struct rtp_pair *p, *next;
+	bool closed = false;
 
 	if (!all && now < w->next_expiry_ms)
 		return;
@@ -179,7 +180,12 @@ static void expire_parked(struct rtp_worker *w, bool all)
 	for (p = rtp_park_expired(&w->park, now, all); p; p = next) {
 		next = p->next;
 		rtp_pair_close(p);
+		closed = true;
 	}
+	/* The last pairs of a load closed: what they freed sits in this
+	 * thread's malloc cache (see process_removals). */
+	if (closed && !all && atomic_load(&w->sessions) == 0 && rtp_park_count(&w->park) == 0)
+		ly_mem_release_cache();
 }
 
 /* Serve one slot per 2 ms expired (every slot per 20 ms when coarse).  A worker that fell behind serves the
@@ -553,8 +559,10 @@ int rtp_worker_pair(int family, const struct sockaddr *bind_addr, struct rtp_wor
 	p = rtp_park_take(&w->park, family, bind_addr, now, false);
 	if (!p)
 		err = rtp_pair_bind(family, bind_addr, &p);
-	/* No port free: a parked pair, however recently parked, beats no call. */
-	for (unsigned i = 0; err == EADDRINUSE && i < nworkers; i++) {
+	/* No port or file free: a parked pair, however recently parked,
+	 * beats no call. */
+	for (unsigned i = 0; (err == EADDRINUSE || err == EMFILE || err == ENFILE) && i < nworkers;
+	     i++) {
 		p = rtp_park_take(&workers[i]->park, family, bind_addr, now, true);
 		if (p) {
 			w = workers[i];
