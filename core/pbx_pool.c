@@ -14,6 +14,7 @@
 #include "lyre/pbx.h"
 #include "lyre/thread.h"
 #include "lyre/utils.h"
+#include "mem.h"
 
 /*
  * As in Asterisk every channel walks its dialplan on a thread of its own,
@@ -38,7 +39,8 @@ static struct {
 	struct handoff *head, *tail;
 	unsigned idle;		/* threads waiting in wait_for_channel */
 	unsigned queued;	/* channels handed over, not yet taken */
-} pool = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, 0 };
+	unsigned threads;	/* alive */
+} pool = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, 0, 0 };
 
 static struct ly_channel *take_locked(void)
 {
@@ -58,10 +60,12 @@ static struct ly_channel *wait_for_channel(void)
 {
 	struct ly_channel *c = NULL;
 	struct timespec until;
+	bool last = false;
 	int rc = 0;
 
 	pthread_mutex_lock(&pool.lock);
 	if (pool.idle >= POOL_MAX_IDLE && !pool.head) {
+		pool.threads--;
 		pthread_mutex_unlock(&pool.lock);
 		return NULL;
 	}
@@ -73,7 +77,13 @@ static struct ly_channel *wait_for_channel(void)
 	pool.idle--;
 	if (pool.head)
 		c = take_locked();
+	else
+		last = --pool.threads == 0;
 	pthread_mutex_unlock(&pool.lock);
+	/* The last thread of a load leaves: what the pbx threads freed sits
+	 * in their arena, free but resident (core/mem.c); give it back. */
+	if (last)
+		ly_mem_release();
 	return c;
 }
 
@@ -125,8 +135,14 @@ int ly_pbx_start(struct ly_channel *c)
 	ly_ref(c);
 	if (hand_to_idle(c))
 		return 0;
+	pthread_mutex_lock(&pool.lock);
+	pool.threads++;
+	pthread_mutex_unlock(&pool.lock);
 	err = ly_thread_create_detached("pbx", pbx_thread, c);
 	if (err) {
+		pthread_mutex_lock(&pool.lock);
+		pool.threads--;
+		pthread_mutex_unlock(&pool.lock);
 		ly_error("Cannot start the dialplan of '%s': %s", ly_chan_name(c), strerror(err));
 		ly_unref(c);
 	}
