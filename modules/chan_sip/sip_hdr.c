@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 
@@ -82,6 +83,27 @@ static const struct hdr_def hdr_defs[SIP_HDR_COUNT] = {
 	[SIP_HDR_WWW_AUTHENTICATE] = { "WWW-Authenticate", 0, false },
 };
 
+/* The known names by length: a lookup compares only the few of the same
+ * length (it ran for every header of every message, over all of them). */
+#define NAME_MAX_LEN 31
+#define SAME_LEN_MAX 8
+static struct {
+	unsigned char n;
+	unsigned char ids[SAME_LEN_MAX];
+} by_len[NAME_MAX_LEN + 1];
+static pthread_once_t by_len_once = PTHREAD_ONCE_INIT;
+
+static void index_names(void)
+{
+	for (int i = 1; i < SIP_HDR_COUNT; i++) {
+		size_t len = strlen(hdr_defs[i].name);
+
+		/* test_sip_msg looks every name up */
+		if (len <= NAME_MAX_LEN && by_len[len].n < SAME_LEN_MAX)
+			by_len[len].ids[by_len[len].n++] = (unsigned char)i;
+	}
+}
+
 enum sip_hdr_id sip_hdr_id(const char *name, size_t len)
 {
 	if (len == 1) {
@@ -92,11 +114,13 @@ enum sip_hdr_id sip_hdr_id(const char *name, size_t len)
 				return (enum sip_hdr_id)i;
 		return SIP_HDR_OTHER;
 	}
-	for (int i = 1; i < SIP_HDR_COUNT; i++) {
-		const char *n = hdr_defs[i].name;
+	if (len > NAME_MAX_LEN)
+		return SIP_HDR_OTHER;
+	pthread_once(&by_len_once, index_names);
+	for (unsigned k = 0; k < by_len[len].n; k++) {
+		int i = by_len[len].ids[k];
 
-		if (tolower((unsigned char)n[0]) == tolower((unsigned char)name[0]) &&
-		    strlen(n) == len && strncasecmp(n, name, len) == 0)
+		if (strncasecmp(hdr_defs[i].name, name, len) == 0)
 			return (enum sip_hdr_id)i;
 	}
 	return SIP_HDR_OTHER;

@@ -1,6 +1,7 @@
 /* tests/unit/test_sip_msg.c - SIP message parsing, URIs, header forms, builders and printing. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -498,9 +499,35 @@ static void test_join_and_wire(void)
 	sip_msg_unref(m);
 }
 
+/* Every known name maps to its own id, in any case; near misses do not. */
+static void test_header_names(void)
+{
+	for (int id = SIP_HDR_OTHER + 1; id < SIP_HDR_COUNT; id++) {
+		const char *name = sip_hdr_name((enum sip_hdr_id)id);
+		size_t len = strlen(name);
+		char lower[64], upper[64];
+
+		CHECK(len < sizeof(lower));
+		for (size_t i = 0; i <= len; i++) {
+			lower[i] = (char)tolower((unsigned char)name[i]);
+			upper[i] = (char)toupper((unsigned char)name[i]);
+		}
+		CHECK_INT(sip_hdr_id(name, len), id);
+		CHECK_INT(sip_hdr_id(lower, len), id);
+		CHECK_INT(sip_hdr_id(upper, len), id);
+		if (len > 2)	/* "T" is the compact form of "To" */
+			CHECK((int)sip_hdr_id(name, len - 1) != id);
+	}
+	CHECK_INT(sip_hdr_id("v", 1), SIP_HDR_VIA);
+	CHECK_INT(sip_hdr_id("X-Via", 5), SIP_HDR_OTHER);
+	CHECK_INT(sip_hdr_id("Vias", 4), SIP_HDR_OTHER);
+	CHECK_INT(sip_hdr_id("A-name-longer-than-any-known-header-x", 37), SIP_HDR_OTHER);
+}
+
 int main(void)
 {
 	return tap_run((struct tap_test[]){
+		TAP(test_header_names),
 		TAP(test_parse_essentials),
 		TAP(test_header_forms),
 		TAP(test_round_trip),
@@ -511,5 +538,5 @@ int main(void)
 		TAP(test_limits_and_errors),
 		TAP(test_via_received),
 		TAP(test_join_and_wire),
-	}, 10);
+	}, 11);
 }
