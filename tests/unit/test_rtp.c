@@ -74,25 +74,31 @@ static void sleep_ms(long ms)
 	nanosleep(&(struct timespec){ ms / 1000, ms % 1000 * 1000000L }, NULL);
 }
 
+/* Wait (up to ms) for a line of `rtp show settings` holding text. */
+static bool wait_settings(const char *text, int ms)
+{
+	for (int i = 0; i < ms / 10; i++) {
+		struct ly_buf out;
+		bool ok;
+
+		ly_buf_init(&out);
+		ly_cli_execute("rtp show settings", &out);
+		ok = strstr(ly_buf_str(&out), text) != NULL;
+		ly_buf_free(&out);
+		if (ok)
+			return true;
+		sleep_ms(10);
+	}
+	return cli_has("rtp show settings", text);
+}
+
 /* Wait (up to 2 s) for the free pairs the CLI reports. */
 static bool wait_free_pairs(unsigned n)
 {
 	char want[64];
 
 	snprintf(want, sizeof(want), "Free port pairs:  %u\n", n);
-	for (int i = 0; i < 200; i++) {
-		struct ly_buf out;
-		bool ok;
-
-		ly_buf_init(&out);
-		ly_cli_execute("rtp show settings", &out);
-		ok = strstr(ly_buf_str(&out), want) != NULL;
-		ly_buf_free(&out);
-		if (ok)
-			return true;
-		sleep_ms(10);
-	}
-	return cli_has("rtp show settings", want);
+	return wait_settings(want, 2000);
 }
 
 static bool bindable(int family, unsigned port)
@@ -418,24 +424,6 @@ static void test_release_order_avoids_reuse(void)
 		ly_rtp_destroy(b);
 	}
 	CHECK(wait_free_pairs(PAIRS));
-}
-
-/* Wait (up to ms) for a line of `rtp show settings` holding text. */
-static bool wait_settings(const char *text, int ms)
-{
-	for (int i = 0; i < ms / 10; i++) {
-		struct ly_buf out;
-		bool ok;
-
-		ly_buf_init(&out);
-		ly_cli_execute("rtp show settings", &out);
-		ok = strstr(ly_buf_str(&out), text) != NULL;
-		ly_buf_free(&out);
-		if (ok)
-			return true;
-		sleep_ms(10);
-	}
-	return cli_has("rtp show settings", text);
 }
 
 static void send_to_parked(struct phone *p, unsigned port, int n)
