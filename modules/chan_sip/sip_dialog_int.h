@@ -10,8 +10,9 @@
 /* The UAC's initial INVITE, shared by the dialogs its forks create. */
 struct dlg_invite {
 	int refs;
-	struct sip_msg *req;		/* the INVITE now in flight */
-	struct sip_txn *ct;		/* its client transaction */
+	struct sip_msg *req;		/* the INVITE now in flight; NULL once answered */
+	struct sip_txn *ct;		/* its client transaction (compared, not used, once answered) */
+	bool ct_held;			/* ct is referenced: until the INVITE is answered */
 	struct sip_dialog *origin;	/* the dialog sip_dialog_uac_new made (referenced) */
 	struct sip_dialog **forks;	/* other dialogs it created (referenced) */
 	size_t nforks;

@@ -26,7 +26,8 @@ void dlg_invite_unref(struct dlg_invite *inv)
 	if (!inv || --inv->refs)
 		return;
 	sip_msg_unref(inv->req);
-	sip_txn_unref(inv->ct);
+	if (inv->ct_held)
+		sip_txn_unref(inv->ct);
 	sip_dialog_unref(inv->origin);
 	for (size_t i = 0; i < inv->nforks; i++)
 		sip_dialog_unref(inv->forks[i]);
@@ -129,8 +130,10 @@ static int start(struct dlg_invite *inv)
 		dlg_invite_unref(inv);
 		return err;
 	}
-	sip_txn_unref(inv->ct);
+	if (inv->ct_held)
+		sip_txn_unref(inv->ct);
 	inv->ct = ct;
+	inv->ct_held = true;
 	inv->done = false;
 	inv->provisional = false;
 	return 0;
@@ -238,8 +241,13 @@ static struct sip_dialog *fork_dialog(struct dlg_invite *inv)
 	d->se_min_seen = o->se_min_seen;
 	d->timers = o->timers;
 	d->sdp_owner = o->sdp_owner;
-	if (o->local_sdp)
+	if (o->local_sdp && inv->req)
 		dlg_keep_body(d, inv->req);
+	else if (o->local_sdp) {	/* answered: the origin's copy of the offer */
+		d->local_sdp_ct = dlg_strdup(d, o->local_sdp_ct);
+		d->local_sdp = dlg_strndup(d, o->local_sdp, o->local_sdp_len);
+		d->local_sdp_len = o->local_sdp_len;
+	}
 	d->inv = invite_ref(inv);
 	inv->forks = ly_realloc(inv->forks, (inv->nforks + 1) * sizeof(*inv->forks));
 	inv->forks[inv->nforks++] = sip_dialog_ref(d);
@@ -320,6 +328,25 @@ static struct sip_dialog *ended_acked(struct dlg_invite *inv, const struct sip_m
 	return NULL;
 }
 
+/*
+ * Answered: the INVITE's transaction now only waits for Timer M (RFC 6026
+ * §8.4, 32 s), passing up 2xx retransmissions and other forks' 2xx, none
+ * of which needs the INVITE itself.  Let go of it and of the transaction:
+ * with no TU holding it, the transaction keeps its INVITE printed instead
+ * of parsed and drops the 2xx (txn_shed), about 5 kB less per call for
+ * those 32 s.  inv->ct stays, only to tell this transaction's callbacks
+ * from an earlier one's (it lives until uac_terminated).
+ */
+static void release_request(struct dlg_invite *inv)
+{
+	if (inv->ct_held) {
+		inv->ct_held = false;
+		sip_txn_unref(inv->ct);
+	}
+	sip_msg_unref(inv->req);
+	inv->req = NULL;
+}
+
 static void success(struct dlg_invite *inv, struct sip_msg *resp)
 {
 	struct sip_dialog *d;
@@ -353,6 +380,7 @@ static void success(struct dlg_invite *inv, struct sip_msg *resp)
 	}
 	inv->answered = true;
 	inv->done = true;
+	release_request(inv);
 	dlg_se_from_response(d, resp);
 	each_dialog(inv, d, SIP_DIALOG_END_FORK_LOST, resp->status);
 	if (d->user.answered)
