@@ -282,24 +282,24 @@ int sip_msg_set_ruri(struct sip_msg *m, const char *uri)
 
 /* ---- building ---- */
 
-#define SMALL_REQUEST(method) \
-	(strcmp(method, "ACK") == 0 || strcmp(method, "BYE") == 0 || strcmp(method, "CANCEL") == 0)
-
 struct sip_msg *sip_msg_new_request(const char *method, const char *ruri)
 {
 	struct sip_msg *m;
+	enum sip_method id;
 
 	if (!name_ok(method))
 		return NULL;
+	id = sip_method_id(method, strlen(method));
 	/* Room for the usual headers and an SDP body, with their parsed
 	 * essentials, in the message's own allocation.  A dialog keeps its
 	 * last ACK for as long as a 2xx may come again (RFC 6026: 32 s), so
 	 * the requests that seldom carry a body get less: an ACK or BYE uses
 	 * 1.3 kB of it (more spills into a second chunk, nothing fails). */
-	m = sip_msg_alloc(SMALL_REQUEST(method) ? 1536 : 3072);
+	m = sip_msg_alloc(id == SIP_METHOD_ACK || id == SIP_METHOD_BYE || id == SIP_METHOD_CANCEL ? 1536
+										       : 3072);
 	m->is_request = true;
 	m->method = sip_msg_strdup(m, method, strlen(method));
-	m->method_id = sip_method_id(method, strlen(method));
+	m->method_id = id;
 	if (sip_msg_set_ruri(m, ruri)) {
 		sip_msg_unref(m);
 		return NULL;

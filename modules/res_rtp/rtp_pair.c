@@ -210,15 +210,13 @@ bool rtp_park_put(struct rtp_park *pk, struct rtp_pair *p, uint64_t now_ms)
 	return true;
 }
 
-static bool same_bind(const struct rtp_pair *p, int family, const struct sockaddr *bind_addr)
+/* p is bound where want (port 0, from bind_address) says. */
+static bool same_bind(const struct rtp_pair *p, const struct sockaddr_storage *want)
 {
-	struct sockaddr_storage want, have = p->local;
+	struct sockaddr_storage have = p->local;
 
-	if (p->family != family)
-		return false;
-	bind_address(family, bind_addr, &want);
 	addr_set_port(&have, 0);
-	return rtp_addr_equal(&want, &have);
+	return rtp_addr_equal(want, &have);
 }
 
 /* pk->lock held: unlink p, which follows prev (NULL: the head). */
@@ -241,8 +239,10 @@ struct rtp_pair *rtp_park_take(struct rtp_park *pk, int family, const struct soc
 	uint64_t quarantine = atomic_load(&reuse_ms);
 	unsigned gen = atomic_load(&generation);
 	struct rtp_pair *p, *prev = NULL;
+	struct sockaddr_storage want;
 	int looked = 0;
 
+	bind_address(family, bind_addr, &want);
 	pthread_mutex_lock(&pk->lock);
 	/* Oldest first: the queue is in parking order. */
 	for (p = pk->head; p && looked < TAKE_SCAN; prev = p, p = p->next, looked++) {
@@ -250,7 +250,7 @@ struct rtp_pair *rtp_park_take(struct rtp_park *pk, int family, const struct soc
 			p = NULL;
 			break;
 		}
-		if (p->generation == gen && same_bind(p, family, bind_addr)) {
+		if (p->generation == gen && p->family == family && same_bind(p, &want)) {
 			unlink_locked(pk, prev, p);
 			break;
 		}
