@@ -46,7 +46,8 @@ struct sip_core {
 	struct sockaddr_storage debug_addr;	/* ss_family 0: every peer */
 	uint64_t trim_timer;
 	unsigned txn_peak;		/* most live transactions seen since the last trim */
-	bool trim_tail;			/* trimmed during a load: once more when it is over */
+	unsigned txn_last;		/* live transactions at the last look */
+	bool trim_tail;			/* trimmed during a load: again until it is over */
 };
 
 static struct sip_core *running;
@@ -574,8 +575,12 @@ static int open_db(struct sip_core *core, const char *statedir)
  * and the blocks this thread's malloc cache kept, so it runs every few
  * seconds while the transaction count falls: once at least
  * a quarter of the high mark (and TRIM_MIN_DROP) has gone since the last
- * look, so a steady load's ups and downs never trigger it, and the tail
- * of a load is given back too, not only its bulk.
+ * look, so a steady load's ups and downs never trigger it.  Then the tail:
+ * the last few hundred transactions end over another 32 s, and each block
+ * they free goes to this thread's cache (up to 7 per size class) wherever
+ * in the grown heap it lies.  So below TRIM_MIN_DROP it trims at every
+ * look while the count still falls, and once more when it has stopped
+ * falling (an office's trickle of REGISTERs and OPTIONS never reaches 0).
  */
 #define TRIM_CHECK_MS 5000
 #define TRIM_MIN_DROP 200	/* fewer ended transactions hold too little to matter */
@@ -592,17 +597,18 @@ static int trim_check(void *arg)
 	struct sip_core *core = arg;
 	unsigned n = sip_txn_table_count(core->txns);
 	unsigned dropped = core->txn_peak > n ? core->txn_peak - n : 0;
+	bool falling = n < core->txn_last;
 
-	if (n >= core->txn_peak) {
+	core->txn_last = n;
+	if (core->trim_tail && n < TRIM_MIN_DROP) {
+		/* the load's last calls end (and the tables shrink) */
+		trim(core, n);
+		core->trim_tail = falling;
+	} else if (n >= core->txn_peak) {
 		core->txn_peak = n;
 	} else if (dropped >= TRIM_MIN_DROP && dropped >= core->txn_peak / 4) {
 		trim(core, n);
 		core->trim_tail = true;
-	} else if (core->trim_tail && n < TRIM_MIN_DROP) {
-		/* the load is over: once more for what its last calls freed
-		 * (and the tables that shrank meanwhile) */
-		trim(core, n);
-		core->trim_tail = false;
 	}
 	return TRIM_CHECK_MS;
 }

@@ -72,6 +72,7 @@ struct rtp_worker {
 	size_t nremovals, capremovals;
 	bool stop;
 	unsigned removed;		/* sessions removed since the last cache release */
+	atomic_bool release;		/* a load is over: empty the malloc cache (core/mem.c) */
 	struct rtp_park park;		/* pairs of ended sessions, still watched */
 	uint64_t next_expiry_ms;	/* when the park is looked at next */
 	pthread_mutex_t tick_lock;	/* guards the slots; before any session lock */
@@ -407,6 +408,8 @@ static void *worker_main(void *arg)
 		if (process_removals(w))
 			break;
 		expire_parked(w, false);
+		if (atomic_exchange(&w->release, false))
+			ly_mem_release_own();
 	}
 	return NULL;
 }
@@ -506,6 +509,16 @@ static void worker_stop(struct rtp_worker *w)
 	worker_free(w);
 }
 
+/* ly_mem_release on another thread: the load is over, for us too. */
+static void release_notified(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; i < nworkers; i++) {
+		atomic_store(&workers[i]->release, true);
+		wake(workers[i]);
+	}
+}
+
 int rtp_workers_start(unsigned n, unsigned rt_priority)
 {
 	if (n == 0 || n > MAX_WORKERS)
@@ -519,11 +532,13 @@ int rtp_workers_start(unsigned n, unsigned rt_priority)
 		}
 		nworkers = i + 1;
 	}
+	ly_mem_notify_add(release_notified, NULL);
 	return 0;
 }
 
 void rtp_workers_stop(void)
 {
+	ly_mem_notify_remove(release_notified, NULL);
 	for (unsigned i = 0; i < nworkers; i++) {
 		worker_stop(workers[i]);
 		workers[i] = NULL;

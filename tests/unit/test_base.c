@@ -244,5 +244,60 @@ static void test_mem_release_cache(void)
 	ly_mem_release();	/* and with any allocator, it runs */
 }
 
+/*
+ * After a load glibc's free lists are long, and a cache emptied by malloc
+ * refills from them: the blocks taken out must include those too, or the
+ * cache is as full (and as scattered) afterwards.  200 blocks of one size
+ * are freed between blocks kept in use, so they cannot merge: 7 go to the
+ * cache, the rest to a free list of exactly their size.
+ */
+static void test_mem_release_refill(void)
+{
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 33) && !defined(LY_TEST_ASAN)
+	enum { N = 200, SIZE = 200 };
+	static void *freed[N], *kept[N];
+	struct mallinfo2 cached, after;
+	void *sort;
+
+	for (size_t i = 0; i < N; i++) {
+		freed[i] = ly_malloc(SIZE);
+		kept[i] = ly_malloc(SIZE + 100);
+	}
+	for (size_t i = 0; i < N; i++)
+		free(freed[i]);
+	sort = ly_malloc(5000);	/* glibc sorts the freed blocks into their list */
+	free(sort);
+	cached = mallinfo2();
+	ly_mem_release_cache();
+	after = mallinfo2();
+	/* none of the 7 cached blocks of 208 bytes may stay in use */
+	CHECK(after.uordblks + 7 * 208 * 3 / 4 <= cached.uordblks);
+	printf("# in use %zu -> %zu bytes\n", cached.uordblks, after.uordblks);
+	for (size_t i = 0; i < N; i++)
+		free(kept[i]);
+#endif
+	ly_mem_release();
+}
+
+static int notified;
+
+static void on_release(void *arg)
+{
+	*(int *)arg += 1;
+}
+
+static void test_mem_notify(void)
+{
+	ly_mem_notify_add(on_release, &notified);
+	ly_mem_release();
+	ly_mem_release_own();	/* the notified thread's own: nobody else told */
+	CHECK_INT(notified, 1);
+	ly_mem_notify_remove(on_release, &notified);
+	ly_mem_release();
+	CHECK_INT(notified, 1);
+	ly_mem_notify_remove(on_release, &notified);	/* twice: nothing */
+}
+
 TAP_MAIN(TAP(test_strings), TAP(test_parse_int), TAP(test_buf), TAP(test_refcount),
-	 TAP(test_settings), TAP(test_random), TAP(test_mem_release_cache))
+	 TAP(test_settings), TAP(test_random), TAP(test_mem_release_cache),
+	 TAP(test_mem_release_refill), TAP(test_mem_notify))
