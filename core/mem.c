@@ -14,6 +14,17 @@
 #include "lyre/utils.h"
 #include "mem.h"
 
+/* A sanitizer's allocator replaces glibc's and has no thread cache to
+ * drain (taking 256 blocks per class from it would only cost time). */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define LY_MEM_SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define LY_MEM_SANITIZED 1
+#endif
+
 /*
  * glibc gives each new thread an arena of its own, up to 8 per core (a
  * thread that ends leaves its arena to the next one), and never frees one.
@@ -49,7 +60,7 @@ void ly_mem_init(void)
 #endif
 }
 
-#ifdef __GLIBC__
+#if defined(__GLIBC__) && !defined(LY_MEM_SANITIZED)
 /*
  * glibc keeps each thread's last freed small blocks in a cache of its own
  * (the tcache: up to 7 blocks per 16-byte size class, for blocks up to
@@ -141,6 +152,8 @@ static void drain_thread_cache(void)
 		free_drained(d);	/* back into our own cache: no worse than before */
 	free(d);
 }
+#else
+#define drain_thread_cache() ((void)0)
 #endif
 
 void ly_mem_release_cache(void)
