@@ -50,7 +50,6 @@
 /* How many sessions ahead a tick prefetches (a tick is about 2 us). */
 #define PREFETCH_AHEAD 4
 #define COARSE_BELOW 100
-#define RELEASE_AFTER 500	/* sessions gone before an idle worker empties its malloc cache */
 #define PARK_LOOK_MS 250	/* how often parked pairs are looked at for closing */
 
 struct tick_slot {
@@ -71,7 +70,6 @@ struct rtp_worker {
 	struct rtp_session **removals;
 	size_t nremovals, capremovals;
 	bool stop;
-	unsigned removed;		/* sessions removed since the last cache release */
 	atomic_bool release;		/* a load is over: empty the malloc cache (core/mem.c) */
 	struct rtp_park park;		/* pairs of ended sessions, still watched */
 	uint64_t next_expiry_ms;	/* when the park is looked at next */
@@ -156,15 +154,6 @@ static bool process_removals(struct rtp_worker *w)
 		ly_unref(s);	/* may run the destructor, here */
 	}
 	free(list);
-	/* The last calls of a load gone: the blocks they freed here stay in
-	 * this thread's malloc cache, scattered over the heap and resident
-	 * until the thread ends (core/mem.c).  Once per RELEASE_AFTER
-	 * sessions at most, so never per call. */
-	w->removed += n;
-	if (w->removed >= RELEASE_AFTER && atomic_load(&w->sessions) == 0) {
-		w->removed = 0;
-		ly_mem_release_cache();
-	}
 	return stop;
 }
 
@@ -173,7 +162,6 @@ static void expire_parked(struct rtp_worker *w, bool all)
 {
 	uint64_t now = ly_now_ms();
 	struct rtp_pair *p, *next;
-	bool closed = false;
 
 	if (!all && now < w->next_expiry_ms)
 		return;
@@ -181,12 +169,7 @@ static void expire_parked(struct rtp_worker *w, bool all)
 	for (p = rtp_park_expired(&w->park, now, all); p; p = next) {
 		next = p->next;
 		rtp_pair_close(p);
-		closed = true;
 	}
-	/* The last pairs of a load closed: what they freed sits in this
-	 * thread's malloc cache (see process_removals). */
-	if (closed && !all && atomic_load(&w->sessions) == 0 && rtp_park_count(&w->park) == 0)
-		ly_mem_release_cache();
 }
 
 /* Serve one slot per 2 ms expired (every slot per 20 ms when coarse).  A worker that fell behind serves the
@@ -408,6 +391,9 @@ static void *worker_main(void *arg)
 		if (process_removals(w))
 			break;
 		expire_parked(w, false);
+		/* A load is over (core/mem.c): only then, for while calls are
+		 * freed the free lists are long and emptying the cache costs
+		 * milliseconds and the heap's lock. */
 		if (atomic_exchange(&w->release, false))
 			ly_mem_release_own();
 	}
