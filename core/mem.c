@@ -156,13 +156,6 @@ static void drain_thread_cache(void)
 #define drain_thread_cache() ((void)0)
 #endif
 
-void ly_mem_release_cache(void)
-{
-#ifdef __GLIBC__
-	drain_thread_cache();
-#endif
-}
-
 void ly_mem_release_own(void)
 {
 #ifdef __GLIBC__

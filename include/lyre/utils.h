@@ -31,14 +31,11 @@ char *ly_asprintf(const char *fmt, ...) LY_PRINTF(1, 2);
 /* After a load, on a thread that did much of its work (core/mem.c): give
  * the calling thread's cached free blocks and every free page back to the
  * system, and ask the threads that registered below to do the same.
- * Takes a fraction of a millisecond; not for the call path. */
+ * Takes up to a few milliseconds; not for the call path. */
 void ly_mem_release(void);
 /* The same for the calling thread alone: its cached blocks, then every
  * free page.  What a notified thread runs. */
 void ly_mem_release_own(void);
-/* The calling thread's cached free blocks only (the next ly_mem_release,
- * on any thread, returns their pages); for long-lived worker threads. */
-void ly_mem_release_cache(void);
 /* fn(arg) is called by every ly_mem_release, under a lock: it only wakes
  * its thread, which then calls ly_mem_release_own().  Remove before the
  * thread or arg goes; after remove returns, fn is not running. */

@@ -393,8 +393,10 @@ static void *worker_main(void *arg)
 		expire_parked(w, false);
 		/* A load is over (core/mem.c): only then, for while calls are
 		 * freed the free lists are long and emptying the cache costs
-		 * milliseconds and the heap's lock. */
-		if (atomic_exchange(&w->release, false))
+		 * milliseconds and the heap's lock.  A plain load first: this
+		 * runs on every wake-up, and a swap is a locked instruction. */
+		if (atomic_load_explicit(&w->release, memory_order_relaxed) &&
+		    atomic_exchange(&w->release, false))
 			ly_mem_release_own();
 	}
 	return NULL;
