@@ -230,6 +230,17 @@ void ly_buf_puts(struct ly_buf *b, const char *s)
 	ly_buf_append(b, s, strlen(s));
 }
 
+void ly_buf_cat(struct ly_buf *b, ...)
+{
+	va_list ap;
+	const char *s;
+
+	va_start(ap, b);
+	while ((s = va_arg(ap, const char *)) != NULL)
+		ly_buf_append(b, s, strlen(s));
+	va_end(ap);
+}
+
 const char *ly_uint_digits(unsigned long long v, char buf[LY_UINT_DIGITS], size_t *len)
 {
 	size_t n = LY_UINT_DIGITS;

@@ -21,6 +21,7 @@
 
 #define LY_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define LY_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#define LY_SENTINEL __attribute__((sentinel))
 
 void *ly_malloc(size_t size);
 void *ly_calloc(size_t n, size_t size);
@@ -76,11 +77,15 @@ void ly_buf_free(struct ly_buf *b);
 void ly_buf_reset(struct ly_buf *b);
 void ly_buf_append(struct ly_buf *b, const void *data, size_t len);
 void ly_buf_puts(struct ly_buf *b, const char *s);
+/* The strings up to the NULL, one after the other: a message's lines are
+ * built this way where printf's parsing of its format was a hot spot. */
+void ly_buf_cat(struct ly_buf *b, ...) LY_SENTINEL;
 /* A decimal number, without printf. */
 void ly_buf_append_uint(struct ly_buf *b, unsigned long long v);
 /* v in decimal, without printf, written at the end of buf (room for the
  * largest 64-bit value); returns where the digits start, *len their count. */
 #define LY_UINT_DIGITS 20
+const char *ly_uint_digits(unsigned long long v, char buf[LY_UINT_DIGITS], size_t *len);
 
 /* A library opened on first use instead of linked (its mapping costs idle
  * RSS): the first of the sonames dlopen accepts, opened RTLD_NOW |
@@ -90,7 +95,6 @@ void *ly_lib_open(const char *const *sonames, size_t n);
 /* One symbol of such a library into *slot (a function pointer's storage);
  * false when it is missing. */
 bool ly_lib_sym(void *lib, const char *name, void *slot);
-const char *ly_uint_digits(unsigned long long v, char buf[LY_UINT_DIGITS], size_t *len);
 /* Make room for `extra` more bytes (and the NUL) in one allocation of
  * exactly that size, for callers that know how long their text will be. */
 void ly_buf_reserve(struct ly_buf *b, size_t extra);

@@ -608,7 +608,7 @@ int sdp_parse(const char *text, size_t len, struct sdp_session **out, struct sdp
 
 static void print_conn(struct ly_buf *out, const struct sdp_conn *c)
 {
-	ly_buf_printf(out, "IN %s %s", c->ipv6 ? "IP6" : "IP4", c->addr ? c->addr : "0.0.0.0");
+	ly_buf_cat(out, c->ipv6 ? "IN IP6 " : "IN IP4 ", c->addr ? c->addr : "0.0.0.0", NULL);
 }
 
 /* The kept lines of one type letter, in the order they came. */
@@ -618,7 +618,9 @@ static size_t print_lines(struct ly_buf *out, const struct sdp_line *lines, size
 
 	for (size_t i = 0; i < n; i++) {
 		if (lines[i].type == type) {
-			ly_buf_printf(out, "%c=%s\r\n", type, lines[i].value);
+			char key[3] = { type, '=', '\0' };
+
+			ly_buf_cat(out, key, lines[i].value, "\r\n", NULL);
 			printed++;
 		}
 	}
@@ -629,39 +631,45 @@ static void print_attrs(struct ly_buf *out, const struct sdp_attr *attrs, size_t
 {
 	for (size_t i = 0; i < n; i++) {
 		if (attrs[i].value)
-			ly_buf_printf(out, "a=%s:%s\r\n", attrs[i].name, attrs[i].value);
+			ly_buf_cat(out, "a=", attrs[i].name, ":", attrs[i].value, "\r\n", NULL);
 		else
-			ly_buf_printf(out, "a=%s\r\n", attrs[i].name);
+			ly_buf_cat(out, "a=", attrs[i].name, "\r\n", NULL);
 	}
 }
 
 static void print_dir(struct ly_buf *out, enum sdp_dir dir)
 {
 	if (dir != SDP_DIR_UNSET)
-		ly_buf_printf(out, "a=%s\r\n", sdp_dir_name(dir));
+		ly_buf_cat(out, "a=", sdp_dir_name(dir), "\r\n", NULL);
 }
 
 static void print_format(struct ly_buf *out, const struct sdp_format *f)
 {
 	if (f->encoding) {
-		ly_buf_printf(out, "a=rtpmap:%s %s/%u", f->id, f->encoding, f->rate);
-		if (f->channels)
-			ly_buf_printf(out, "/%u", f->channels);
+		ly_buf_cat(out, "a=rtpmap:", f->id, " ", f->encoding, "/", NULL);
+		ly_buf_append_uint(out, f->rate);
+		if (f->channels) {
+			ly_buf_puts(out, "/");
+			ly_buf_append_uint(out, f->channels);
+		}
 		ly_buf_puts(out, "\r\n");
 	}
 	if (f->fmtp)
-		ly_buf_printf(out, "a=fmtp:%s %s\r\n", f->id, f->fmtp);
+		ly_buf_cat(out, "a=fmtp:", f->id, " ", f->fmtp, "\r\n", NULL);
 }
 
 /* §5: m= i= c= b= k= a=, in that order */
 static void print_media(struct ly_buf *out, const struct sdp_media *m)
 {
-	ly_buf_printf(out, "m=%s %u", m->type, m->port);
-	if (m->nports)
-		ly_buf_printf(out, "/%u", m->nports);
-	ly_buf_printf(out, " %s", m->proto);
+	ly_buf_cat(out, "m=", m->type, " ", NULL);
+	ly_buf_append_uint(out, m->port);
+	if (m->nports) {
+		ly_buf_puts(out, "/");
+		ly_buf_append_uint(out, m->nports);
+	}
+	ly_buf_cat(out, " ", m->proto, NULL);
 	for (size_t i = 0; i < m->nfmts; i++)
-		ly_buf_printf(out, " %s", m->fmts[i].id);
+		ly_buf_cat(out, " ", m->fmts[i].id, NULL);
 	ly_buf_puts(out, "\r\n");
 	print_lines(out, m->lines, m->nlines, 'i');
 	if (m->conn.addr) {
@@ -674,10 +682,16 @@ static void print_media(struct ly_buf *out, const struct sdp_media *m)
 	for (size_t i = 0; i < m->nfmts; i++)
 		print_format(out, &m->fmts[i]);
 	print_attrs(out, m->attrs, m->nattrs);
-	if (m->ptime)
-		ly_buf_printf(out, "a=ptime:%u\r\n", m->ptime);
-	if (m->maxptime)
-		ly_buf_printf(out, "a=maxptime:%u\r\n", m->maxptime);
+	if (m->ptime) {
+		ly_buf_puts(out, "a=ptime:");
+		ly_buf_append_uint(out, m->ptime);
+		ly_buf_puts(out, "\r\n");
+	}
+	if (m->maxptime) {
+		ly_buf_puts(out, "a=maxptime:");
+		ly_buf_append_uint(out, m->maxptime);
+		ly_buf_puts(out, "\r\n");
+	}
 	print_dir(out, m->dir);
 }
 
@@ -686,10 +700,10 @@ void sdp_print(const struct sdp_session *s, struct ly_buf *out)
 {
 	const struct sdp_origin *o = &s->origin;
 
-	ly_buf_printf(out, "v=0\r\no=%s %s %s ", o->username ? o->username : "-",
-		      o->sess_id ? o->sess_id : "0", o->sess_version ? o->sess_version : "0");
+	ly_buf_cat(out, "v=0\r\no=", o->username ? o->username : "-", " ", o->sess_id ? o->sess_id : "0", " ",
+		   o->sess_version ? o->sess_version : "0", " ", NULL);
 	print_conn(out, &o->addr);
-	ly_buf_printf(out, "\r\ns=%s\r\n", s->name && *s->name ? s->name : "-");
+	ly_buf_cat(out, "\r\ns=", s->name && *s->name ? s->name : "-", "\r\n", NULL);
 	for (const char *t = "iuep"; *t; t++)
 		print_lines(out, s->lines, s->nlines, *t);
 	if (s->conn.addr) {

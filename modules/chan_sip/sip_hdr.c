@@ -509,36 +509,40 @@ static int via_sent_by(struct sip_via *v, const char **pp, const char *end, char
 	return 0;
 }
 
-static const char *param_copy(const char *params, const char *name, char **pos)
+static bool name_is(const struct sip_str *n, const char *name, size_t len)
 {
-	struct sip_str s;
-
-	if (!sip_param_find(params, name, &s))
-		return NULL;
-	return put(pos, s.s, s.len);
+	return n->len == len && strncasecmp(n->s, name, len) == 0;
 }
 
+/* The parameters a Via's reader needs, in one pass; the first of each
+ * name counts, as sip_param_find would find it. */
 static int via_params(struct sip_via *v, const char *p, const char *end, char **pos)
 {
-	struct sip_str s;
+	struct sip_str n, s;
+	const char *cursor;
+	bool have_received = false;
 
 	if (!params_ok(p, end))
 		return EINVAL;
 	p = skip_ws(p, end);
 	v->params = put(pos, p, (size_t)(end - p));
-	v->branch = param_copy(v->params, "branch", pos);
-	v->maddr = param_copy(v->params, "maddr", pos);
-	if (sip_param_find(v->params, "received", &s)) {
-		/* RFC 5118 §4.5: received may be bracketed or not */
-		if (s.len >= 2 && s.s[0] == '[' && s.s[s.len - 1] == ']')
-			v->received = put(pos, s.s + 1, s.len - 2);
-		else
-			v->received = put(pos, s.s, s.len);
-	}
-	if (sip_param_find(v->params, "rport", &s)) {
-		v->rport = true;
-		if (s.len && via_port(s.s, s.len, &v->rport_value))
-			return EINVAL;
+	for (cursor = v->params; sip_param_next(&cursor, &n, &s);) {
+		if (!v->branch && name_is(&n, "branch", 6)) {
+			v->branch = put(pos, s.s, s.len);
+		} else if (!v->maddr && name_is(&n, "maddr", 5)) {
+			v->maddr = put(pos, s.s, s.len);
+		} else if (!have_received && name_is(&n, "received", 8)) {
+			have_received = true;
+			/* RFC 5118 §4.5: received may be bracketed or not */
+			if (s.len >= 2 && s.s[0] == '[' && s.s[s.len - 1] == ']')
+				v->received = put(pos, s.s + 1, s.len - 2);
+			else
+				v->received = put(pos, s.s, s.len);
+		} else if (!v->rport && name_is(&n, "rport", 5)) {
+			v->rport = true;
+			if (s.len && via_port(s.s, s.len, &v->rport_value))
+				return EINVAL;
+		}
 	}
 	return 0;
 }

@@ -339,45 +339,59 @@ void sip_uri_release(struct sip_uri *u)
 
 /* ---- parameters ---- */
 
+static const char *trim_start(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p;
+}
+
+static const char *trim_end(const char *start, const char *p)
+{
+	while (p > start && (p[-1] == ' ' || p[-1] == '\t'))
+		p--;
+	return p;
+}
+
+bool sip_param_next(const char **cursor, struct sip_str *name, struct sip_str *value)
+{
+	const char *p = *cursor, *end, *eq, *v;
+	bool quoted = false;
+
+	if (!p)
+		return false;
+	while (*p == ';' || *p == ' ' || *p == '\t')
+		p++;
+	if (!*p)
+		return false;
+	/* a quoted value may hold ';' (and escaped quotes) */
+	for (end = p; *end && (quoted || *end != ';'); end++) {
+		if (*end == '"')
+			quoted = !quoted;
+		else if (*end == '\\' && quoted && end[1])
+			end++;
+	}
+	eq = memchr(p, '=', (size_t)(end - p));
+	name->s = p;
+	name->len = (size_t)(trim_end(p, eq ? eq : end) - p);
+	v = eq ? trim_start(eq + 1, end) : end;
+	value->s = v;
+	value->len = (size_t)(trim_end(v, end) - v);
+	*cursor = end;
+	return true;
+}
+
 bool sip_param_find(const char *params, const char *name, struct sip_str *value)
 {
 	size_t nlen = strlen(name);
-	const char *p = params;
+	struct sip_str n, v;
 
-	while (p && *p) {
-		const char *end, *eq;
-		bool quoted = false;
-
-		while (*p == ';' || *p == ' ' || *p == '\t')
-			p++;
-		for (end = p; *end && (quoted || *end != ';'); end++) {
-			if (*end == '"')
-				quoted = !quoted;
-			else if (*end == '\\' && quoted && end[1])
-				end++;
+	while (sip_param_next(&params, &n, &v)) {
+		if (n.len == nlen && strncasecmp(n.s, name, nlen) == 0) {
+			if (value)
+				*value = v;
+			return true;
 		}
-		eq = memchr(p, '=', (size_t)(end - p));
-		{
-			const char *ne = eq ? eq : end;
-
-			while (ne > p && (ne[-1] == ' ' || ne[-1] == '\t'))
-				ne--;
-			if ((size_t)(ne - p) == nlen && strncasecmp(p, name, nlen) == 0) {
-				const char *v = eq ? eq + 1 : end;
-				const char *ve = end;
-
-				while (v < ve && (*v == ' ' || *v == '\t'))
-					v++;
-				while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
-					ve--;
-				if (value) {
-					value->s = v;
-					value->len = (size_t)(ve - v);
-				}
-				return true;
-			}
-		}
-		p = end;
 	}
 	return false;
 }

@@ -87,4 +87,12 @@ size_t sip_unescape(const char *s, size_t len, char *out);
  */
 bool sip_param_find(const char *params, const char *name, struct sip_str *value);
 
+/*
+ * The parameters of such a list one at a time, from *cursor (advanced):
+ * each one's name and raw value, both without surrounding whitespace (the
+ * value empty without '=').  False after the last.  For a reader that
+ * wants several parameters: one pass instead of one sip_param_find each.
+ */
+bool sip_param_next(const char **cursor, struct sip_str *name, struct sip_str *value);
+
 #endif

@@ -361,6 +361,30 @@ static void test_engine_lookup(void)
 	CHECK(wait_free_pairs(PAIRS));	/* the worker releases ports on its own time */
 }
 
+/* RTPAUDIOQOS as Asterisk prints it (seconds with six decimals), built
+ * without printf; the figures are each edge its text has. */
+static void test_qos_text(void)
+{
+	struct ly_rtp_stats st = {
+		.ssrc_out = 305419896, .ssrc_in = 4271560481u, .lost_in = -2, .jitter_in_us = 1234567,
+		.packets_in = 1500, .jitter_out_us = 5, .packets_out = 18446744073709551615ull,
+		.have_report = true, .lost_out = 3, .rtt_us = -1,
+	};
+	char buf[320], tiny[16];
+
+	ly_rtp_stats_qos(&st, buf, sizeof(buf));
+	CHECK_STR(buf, "ssrc=305419896;themssrc=4271560481;lp=-2;rxjitter=1.234567;rxcount=1500"
+		       ";txjitter=0.000005;txcount=18446744073709551615;rlp=3;rtt=0.000000");
+	st.have_report = false;
+	st.rtt_us = 12345678901;
+	st.jitter_in_us = 0;
+	ly_rtp_stats_qos(&st, buf, sizeof(buf));
+	CHECK(strstr(buf, ";rxjitter=0.000000;") != NULL);
+	CHECK(strstr(buf, ";rlp=0;rtt=12345.678901") != NULL);
+	ly_rtp_stats_qos(&st, tiny, sizeof(tiny));	/* cut, still a string */
+	CHECK_STR(tiny, "ssrc=305419896;");
+}
+
 static void test_sessions_in_range_even_ports(void)
 {
 	struct ly_rtp *s[PAIRS + 1] = { 0 };
@@ -1174,6 +1198,7 @@ static void test_unload(void)
 
 TAP_MAIN(TAP(test_setup_loads_res_rtp),
 	 TAP(test_engine_lookup),
+	 TAP(test_qos_text),
 	 TAP(test_sessions_in_range_even_ports),
 	 TAP(test_release_order_avoids_reuse),
 	 TAP(test_port_reuse),
