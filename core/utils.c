@@ -11,6 +11,8 @@
 #include <time.h>
 #include <stdint.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include "lyre/utils.h"
 
@@ -251,6 +253,58 @@ const char *ly_uint_digits(unsigned long long v, char buf[LY_UINT_DIGITS], size_
 	} while (v);
 	*len = LY_UINT_DIGITS - n;
 	return buf + n;
+}
+
+void ly_addr_host(const struct sockaddr *sa, char *buf, size_t size, unsigned *port)
+{
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+
+		if (!inet_ntop(AF_INET6, &s6->sin6_addr, buf, (socklen_t)size) && size)
+			buf[0] = '\0';
+		*port = ntohs(s6->sin6_port);
+	} else {
+		const struct sockaddr_in *s4 = (const void *)sa;
+		const unsigned char *b = (const unsigned char *)&s4->sin_addr;
+		char text[INET_ADDRSTRLEN], *o = text;
+
+		for (int i = 0; i < 4; i++) {
+			char digits[LY_UINT_DIGITS];
+			size_t n;
+			const char *d = ly_uint_digits(b[i], digits, &n);
+
+			memcpy(o, d, n);
+			o += n;
+			*o++ = i < 3 ? '.' : '\0';
+		}
+		ly_strlcpy(buf, text, size);
+		*port = ntohs(s4->sin_port);
+	}
+}
+
+void ly_addr_print(const struct sockaddr *sa, char *buf, size_t size)
+{
+	/* "[" host "]:" port: 1 + 45 + 2 + 5 and the NUL */
+	char host[INET6_ADDRSTRLEN], text[INET6_ADDRSTRLEN + 8], digits[LY_UINT_DIGITS];
+	bool v6 = sa->sa_family == AF_INET6;
+	unsigned port;
+	size_t hn, pn;
+	const char *d;
+	char *o = text;
+
+	ly_addr_host(sa, host, sizeof(host), &port);
+	d = ly_uint_digits(port, digits, &pn);
+	hn = strlen(host);
+	if (v6)
+		*o++ = '[';
+	memcpy(o, host, hn);
+	o += hn;
+	if (v6)
+		*o++ = ']';
+	*o++ = ':';
+	memcpy(o, d, pn);
+	o[pn] = '\0';
+	ly_strlcpy(buf, text, size);
 }
 
 void *ly_lib_open(const char *const *sonames, size_t n)

@@ -87,6 +87,14 @@ void ly_buf_append_uint(struct ly_buf *b, unsigned long long v);
 #define LY_UINT_DIGITS 20
 const char *ly_uint_digits(unsigned long long v, char buf[LY_UINT_DIGITS], size_t *len);
 
+struct sockaddr;
+/* An IPv4 or IPv6 socket address's host as text (IPv6 without brackets;
+ * buf of INET6_ADDRSTRLEN at least) and its port.  IPv4 without printf:
+ * glibc's inet_ntop formats it with sprintf, several times per call. */
+void ly_addr_host(const struct sockaddr *sa, char *buf, size_t size, unsigned *port);
+/* "a.b.c.d:port" or "[v6]:port". */
+void ly_addr_print(const struct sockaddr *sa, char *buf, size_t size);
+
 /* A library opened on first use instead of linked (its mapping costs idle
  * RSS): the first of the sonames dlopen accepts, opened RTLD_NOW |
  * RTLD_LOCAL | RTLD_NODELETE and never closed; NULL when none opens

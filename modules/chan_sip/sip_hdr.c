@@ -10,6 +10,7 @@
 
 #include <lyre/utils.h>
 
+#include "sip_chars.h"
 #include "sip_hdr.h"
 
 struct hdr_def {
@@ -142,10 +143,6 @@ static bool is_ws(char c)
 }
 
 /* token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~") */
-static bool is_token_char(unsigned char c)
-{
-	return isalnum(c) || (c && strchr("-.!%*_+`'~", c));
-}
 
 /* End of a quoted string starting at s (on the opening quote): the
  * character after the closing quote, or NULL when it never closes. */
@@ -240,9 +237,9 @@ static bool params_ok(const char *p, const char *end)
 		if (*p != ';')
 			return false;
 		p = skip_ws(p + 1, end);
-		if (p == end || !is_token_char((unsigned char)*p))
+		if (p == end || !sip_char_token((unsigned char)*p))
 			return false;
-		while (p < end && is_token_char((unsigned char)*p))
+		while (p < end && sip_char_token((unsigned char)*p))
 			p++;
 		p = skip_ws(p, end);
 		if (p < end && *p == '=') {
@@ -255,7 +252,7 @@ static bool params_ok(const char *p, const char *end)
 				const char *v = p;
 
 				/* host values may be [IPv6] or bare IPv6 (RFC 5118 §4.5) */
-				while (p < end && (is_token_char((unsigned char)*p) || *p == ':' ||
+				while (p < end && (sip_char_token((unsigned char)*p) || *p == ':' ||
 						   *p == '[' || *p == ']'))
 					p++;
 				if (p == v)
@@ -295,7 +292,7 @@ static void set_tag(struct sip_nameaddr *na, char **pos)
 static bool token_display_ok(const char *s, const char *end)
 {
 	for (const char *p = s; p < end; p++)
-		if (!is_token_char((unsigned char)*p) && !is_ws(*p))
+		if (!sip_char_token((unsigned char)*p) && !is_ws(*p))
 			return false;
 	return true;
 }
@@ -411,7 +408,7 @@ static size_t read_token(const char **pp, const char *end, const char **tok)
 	const char *p = skip_ws(*pp, end);
 
 	*tok = p;
-	while (p < end && is_token_char((unsigned char)*p))
+	while (p < end && sip_char_token((unsigned char)*p))
 		p++;
 	*pp = p;
 	return (size_t)(p - *tok);
@@ -478,7 +475,7 @@ static int via_sent_by(struct sip_via *v, const char **pp, const char *end, char
 			return EINVAL;
 		p = c + 1;
 	} else {
-		while (p < end && (isalnum((unsigned char)*p) || *p == '-' || *p == '.'))
+		while (p < end && (sip_char_alnum((unsigned char)*p) || *p == '-' || *p == '.'))
 			p++;
 	}
 	n = (size_t)(p - h);

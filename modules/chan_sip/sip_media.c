@@ -118,21 +118,6 @@ static void copy_codecs(struct sip_media *m, char *const *allow)
 	m->ncodecs = n;
 }
 
-static void addr_literal(const struct sockaddr_storage *ss, char *buf, size_t size, unsigned *port)
-{
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)ss;
-
-		inet_ntop(AF_INET6, &s6->sin6_addr, buf, (socklen_t)size);
-		*port = ntohs(s6->sin6_port);
-	} else {
-		const struct sockaddr_in *s4 = (const void *)ss;
-
-		inet_ntop(AF_INET, &s4->sin_addr, buf, (socklen_t)size);
-		*port = ntohs(s4->sin_port);
-	}
-}
-
 int sip_media_open(struct sip_media *m, const struct sockaddr *peer, char *const *allow, bool symmetric)
 {
 	struct sockaddr_storage local, bound;
@@ -152,7 +137,7 @@ int sip_media_open(struct sip_media *m, const struct sockaddr *peer, char *const
 		sip_media_close(m);
 		return err;
 	}
-	addr_literal(&bound, m->addr, sizeof(m->addr), &m->port);
+	ly_addr_host((const struct sockaddr *)&bound, m->addr, sizeof(m->addr), &m->port);
 	ly_rtp_set_symmetric(m->rtp, symmetric);
 	return 0;
 }

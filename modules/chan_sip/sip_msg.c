@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sip_chars.h"
 #include "sip_msg_int.h"
 
 #define ALIGN_UP(n) (((n) + 15) & ~(size_t)15)
@@ -333,7 +334,7 @@ static bool is_token(const char *s, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (!isalnum(c) && (!c || !strchr("-.!%*_+`'~", c)))
+		if (!sip_char_token(c))
 			return false;
 	}
 	return true;

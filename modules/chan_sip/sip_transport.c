@@ -70,28 +70,9 @@ int sip_addr_parse(const char *hostport, uint16_t default_port, struct sockaddr_
 	return 0;
 }
 
-static void addr_ip(const struct sockaddr *sa, char *buf, size_t size, uint16_t *port)
-{
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
-
-		inet_ntop(AF_INET6, &s6->sin6_addr, buf, (socklen_t)size);
-		*port = ntohs(s6->sin6_port);
-	} else {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
-
-		inet_ntop(AF_INET, &s4->sin_addr, buf, (socklen_t)size);
-		*port = ntohs(s4->sin_port);
-	}
-}
-
 void sip_addr_print(const struct sockaddr *sa, char *buf, size_t size)
 {
-	char ip[INET6_ADDRSTRLEN];
-	uint16_t port;
-
-	addr_ip(sa, ip, sizeof(ip), &port);
-	snprintf(buf, size, sa->sa_family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, port);
+	ly_addr_print(sa, buf, size);
 }
 
 bool sip_sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b)
@@ -243,10 +224,10 @@ void sip_tp_deliver(struct sip_tpmgr *m, struct sip_msg *msg, enum sip_proto pro
 	fill_src(&msg->src, proto, peer, peer_len, local, local_len, conn_id);
 	if (msg->is_request) {
 		char ip[INET6_ADDRSTRLEN];
-		uint16_t port;
+		unsigned port;
 
-		addr_ip(peer, ip, sizeof(ip), &port);
-		sip_msg_via_received(msg, ip, port);
+		ly_addr_host(peer, ip, sizeof(ip), &port);
+		sip_msg_via_received(msg, ip, (uint16_t)port);
 	}
 	if (m->recv)
 		m->recv(msg, m->recv_arg);

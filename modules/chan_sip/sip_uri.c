@@ -10,13 +10,9 @@
 
 #include <lyre/utils.h>
 
+#include "sip_chars.h"
 #include "sip_uri.h"
 
-/* unreserved = alphanum / mark (§25.1) */
-static bool is_unreserved(unsigned char c)
-{
-	return isalnum(c) || (c && strchr("-_.!~*'()", c));
-}
 
 static bool is_hex(unsigned char c)
 {
@@ -41,7 +37,7 @@ static bool chars_ok(const char *s, size_t len, const char *extra)
 			i += 2;
 			continue;
 		}
-		if (!is_unreserved(c) && !(c && strchr(extra, c)))
+		if (!sip_char_unreserved(c) && !(c && strchr(extra, c)))
 			return false;
 	}
 	return true;
@@ -104,7 +100,7 @@ static bool hostname_ok(const char *s, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (!isalnum(c) && c != '-' && c != '.')
+		if (!sip_char_alnum(c) && c != '-' && c != '.')
 			return false;
 		if (c == '.' && i + 1 < len && s[i + 1] == '.')
 			return false;
@@ -262,7 +258,7 @@ static bool scheme_ok(const char *s, size_t len)
 	for (size_t i = 1; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (!isalnum(c) && c != '+' && c != '-' && c != '.')
+		if (!sip_char_alnum(c) && c != '+' && c != '-' && c != '.')
 			return false;
 	}
 	return true;

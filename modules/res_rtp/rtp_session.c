@@ -47,23 +47,6 @@ bool rtp_addr_equal(const struct sockaddr_storage *a, const struct sockaddr_stor
 	       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
 }
 
-static void addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	char ip[INET6_ADDRSTRLEN] = "?";
-
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)ss;
-
-		inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
-		snprintf(buf, len, "[%s]:%u", ip, ntohs(s6->sin6_port));
-	} else {
-		const struct sockaddr_in *s4 = (const void *)ss;
-
-		inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
-		snprintf(buf, len, "%s:%u", ip, ntohs(s4->sin_port));
-	}
-}
-
 /* Where our packets go now; NULL when nowhere. */
 const struct sockaddr_storage *rtp_session_destination(const struct rtp_session *s)
 {
@@ -365,13 +348,13 @@ void rtp_session_foreach(void (*fn)(const struct rtp_session_view *v, void *arg)
 		struct sockaddr_storage local;
 
 		if (rtp_session_local(s, &local) == 0)
-			addr_str(&local, v.local, sizeof(v.local));
+			ly_addr_print((const struct sockaddr *)&local, v.local, sizeof(v.local));
 		else
 			snprintf(v.local, sizeof(v.local), "-");
 		pthread_mutex_lock(&s->lock);
 		dest = rtp_session_destination(s);
 		if (dest)
-			addr_str(dest, v.remote, sizeof(v.remote));
+			ly_addr_print((const struct sockaddr *)dest, v.remote, sizeof(v.remote));
 		else
 			snprintf(v.remote, sizeof(v.remote), "-");
 		v.relayed = s->peer != NULL;

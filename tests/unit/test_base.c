@@ -8,6 +8,8 @@
 #include <unistd.h>
 #ifdef __GLIBC__
 #include <malloc.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #endif
 
 #include "lyre/obj.h"
@@ -299,6 +301,48 @@ static void test_mem_notify(void)
 	ly_mem_notify_remove(on_release, &notified);	/* twice: nothing */
 }
 
-TAP_MAIN(TAP(test_strings), TAP(test_parse_int), TAP(test_buf), TAP(test_refcount),
+/* ly_buf_cat: the strings up to the NULL. */
+static void test_buf_cat(void)
+{
+	struct ly_buf b;
+
+	ly_buf_init(&b);
+	ly_buf_cat(&b, NULL);
+	CHECK_STR(ly_buf_str(&b), "");
+	ly_buf_cat(&b, "a=", "rtpmap:", "", "0 PCMU/8000", "\r\n", NULL);
+	CHECK_STR(ly_buf_str(&b), "a=rtpmap:0 PCMU/8000\r\n");
+	ly_buf_free(&b);
+}
+
+/* Addresses as text: IPv4 by hand (every octet width), IPv6 bracketed
+ * with its port, and a buffer too small cut to a string. */
+static void test_addr_text(void)
+{
+	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(5060) };
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(65535) };
+	char buf[64], tiny[8];
+	unsigned port = 0;
+
+	inet_pton(AF_INET, "10.0.255.7", &a4.sin_addr);
+	inet_pton(AF_INET6, "2001:db8::1", &a6.sin6_addr);
+	ly_addr_host((struct sockaddr *)&a4, buf, sizeof(buf), &port);
+	CHECK_STR(buf, "10.0.255.7");
+	CHECK_INT(port, 5060);
+	ly_addr_print((struct sockaddr *)&a4, buf, sizeof(buf));
+	CHECK_STR(buf, "10.0.255.7:5060");
+	ly_addr_print((struct sockaddr *)&a6, buf, sizeof(buf));
+	CHECK_STR(buf, "[2001:db8::1]:65535");
+	a4.sin_addr.s_addr = 0;
+	a4.sin_port = 0;
+	ly_addr_print((struct sockaddr *)&a4, buf, sizeof(buf));
+	CHECK_STR(buf, "0.0.0.0:0");
+	ly_addr_print((struct sockaddr *)&a6, tiny, sizeof(tiny));
+	CHECK_STR(tiny, "[2001:d");
+	ly_addr_host((struct sockaddr *)&a4, tiny, 4, &port);
+	CHECK_STR(tiny, "0.0");
+}
+
+TAP_MAIN(TAP(test_strings), TAP(test_parse_int), TAP(test_buf), TAP(test_buf_cat), TAP(test_addr_text),
+	 TAP(test_refcount),
 	 TAP(test_settings), TAP(test_random), TAP(test_mem_release_cache),
 	 TAP(test_mem_release_refill), TAP(test_mem_notify))
