@@ -86,12 +86,16 @@ report() { # $1 summary.tsv
 }
 
 # Datagrams the kernel dropped because a receiver's buffer was full, per
-# socket still open (Lyre's SIP socket, the sipp UAS), and in all.  Drops
+# socket still open (Lyre's SIP socket, the sipp ends), and in all.  Drops
 # at sipp mean sipp fell behind (it reads with a 128 kB buffer), not Lyre.
+# The sockets are told apart by port (the harness's fixed ones), not with
+# ss -p: that walks every open file of every process, and with thousands of
+# RTP sockets open it took ~150 ms of the box's CPU each second.
+SIP_PORTS='( sport = :5060 or sport = :5061 or sport = :5062 or sport = :5070 or sport = :6000 or sport = :6001 or sport = :6100 or sport = :6101 )'
 udp_drops() {
 	local per
 	per=$(awk '
-		/^UNCONN/ { addr = $4; who = ($0 ~ /"sipp"/) ? "sipp" : ($0 ~ /"lyre"/) ? "lyre" : "other" }
+		/^UNCONN/ { addr = $4; who = (addr ~ /:5060$/) ? "lyre" : "sipp" }
 		/skmem/ && match($0, /,d[0-9]+\)/) { d = substr($0, RSTART + 2, RLENGTH - 3); if (d > 0) printf "%s %s=%s  ", who, addr, d }' "$WORK/ss.last" 2>/dev/null)
 	echo "udp drops (last look during the load): ${per:-none}; namespace total $(nstat -az UdpRcvbufErrors 2>/dev/null | awk 'NR > 1 && $1 == "UdpRcvbufErrors" {print $2}')"
 }
@@ -106,7 +110,7 @@ run_series() {
 	echo "== $mode: lyre pid $pid, idle rss $idle kB"
 	local perf_pid= ss_pid
 	# per-socket drop counters, looked at every second while sipp runs
-	(while :; do ss -uamnp >"$WORK/ss.tmp" 2>/dev/null && mv "$WORK/ss.tmp" "$WORK/ss.last"; sleep 1; done) &
+	(while :; do ss -uamn "$SIP_PORTS" >"$WORK/ss.tmp" 2>/dev/null && mv "$WORK/ss.tmp" "$WORK/ss.last"; sleep 1; done) &
 	ss_pid=$!
 	if [ -n "${PERF:-}" ]; then
 		perf record -q ${PERF_OPTS:--g} -p "$pid" -o "$PERF.$mode" >/dev/null 2>&1 &
