@@ -249,6 +249,28 @@ static void test_line_format(void)
 	free(text);
 }
 
+/* The date is kept per second, but a new dateformat shows at once, in
+ * the same second. */
+static void test_dateformat_change(void)
+{
+	struct ly_cfg_error err = { { 0 } };
+	char *text, *line;
+
+	CHECK_INT(configure_with("[general]\ndateformat = %Y|%m\n[logfiles]\nmessages => notice\n", &err), 0);
+	ly_notice("dated one way");
+	CHECK_INT(configure_with("[general]\ndateformat = %m~%Y\n[logfiles]\nmessages => notice\n", &err), 0);
+	ly_notice("dated another way");
+	text = log_file("messages");
+	line = line_with(text, "dated one way");
+	CHECK(line && line[0] == '[' && line[5] == '|' && line[8] == '.');
+	free(line);
+	line = line_with(text, "dated another way");
+	CHECK(line && line[0] == '[' && line[3] == '~' && line[8] == '.');
+	free(line);
+	free(text);
+	configure_standard();
+}
+
 static void test_callid_in_line(void)
 {
 	char *text, *line, want[256];
@@ -725,6 +747,7 @@ static void test_cleanup(void)
 static const struct tap_test tests[] = {
 	TAP(test_before_init_goes_to_stderr),
 	TAP(test_line_format),
+	TAP(test_dateformat_change),
 	TAP(test_callid_in_line),
 	TAP(test_levels_reach_their_files),
 	TAP(test_sublevel_filtering),
