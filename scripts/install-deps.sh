@@ -2,7 +2,8 @@
 # scripts/install-deps.sh [--test] - install the Debian packages Lyre needs.
 #   (no flag)  what building and running need
 #   --test     also what the test suite needs (clang for the sanitizer and
-#              fuzzing builds, the SIP peers, audio tools, tmux, tshark)
+#              fuzzing builds, the SIP peers, audio tools, tmux, tshark;
+#              valgrind for bench/sip-icount.sh and for chasing bugs)
 # DEBIAN_FRONTEND=noninteractive keeps tshark's wireshark-common from asking
 # about non-root capture (the tests capture as root).
 # Runs apt-get only when something is missing, so repeated runs are quick.
@@ -10,7 +11,7 @@ set -euo pipefail
 build_pkgs=(build-essential autoconf automake libtool libltdl-dev pkg-config
 	libxml2-dev libsrtp2-dev libspeexdsp-dev libopus-dev libssl-dev libedit-dev libsqlite3-dev)
 test_pkgs=(clang libclang-rt-dev perl iproute2 procps tmux hyperfine
-	sip-tester baresip-core sox libsox-fmt-all espeak-ng python3 tshark)
+	sip-tester baresip-core sox libsox-fmt-all espeak-ng python3 tshark valgrind)
 # ffmpeg is left out on purpose: only the maintainer tools need it,
 # scripts/make-sounds.sh (the .g722 prompts) and tests/data/g722/make-refs.sh,
 # which also need espeak-ng and sox.  The tests read the committed files.
