@@ -86,6 +86,7 @@ void sip_msg_unref(struct sip_msg *m)
 		free(c);
 	}
 	sip_uri_release(&m->ruri);	/* frees nothing: arena-backed, mem is NULL */
+	sip_msg_unref(m->priv->shares);
 	free(m);	/* the block starts with the message */
 }
 
@@ -604,6 +605,7 @@ enum sip_parse_result sip_msg_parse(const char *data, size_t len, enum sip_frami
 	}
 	/* a request's partial message goes back for the error response,
 	 * which needs a Via to copy */
+	m->priv->essentials_derived = r == SIP_PARSE_OK;
 	if (r == SIP_PARSE_OK || (m->is_request && sip_msg_hdr_find(m, SIP_HDR_VIA))) {
 		*out = m;
 		return r;

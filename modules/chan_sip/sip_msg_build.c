@@ -316,17 +316,20 @@ static void copy_headers(struct sip_msg *dst, const struct sip_msg *src, enum si
 			     sip_msg_strdup(dst, h->value, h->value_len), h->value_len);
 }
 
-static void copy_to(struct sip_msg *r, const struct sip_msg *req, int code, const char *to_tag)
+/* True when the To gained a tag (it then differs from the request's). */
+static bool copy_to(struct sip_msg *r, const struct sip_msg *req, int code, const char *to_tag)
 {
 	const struct sip_hdr *to = sip_msg_hdr_find(req, SIP_HDR_TO);
 
 	if (!to)
-		return;
+		return false;
 	/* §8.2.6.2: a tag is added unless the request had one or it is a 100 */
-	if (code > 100 && to_tag && req->has_to && !req->to.tag)
+	if (code > 100 && to_tag && req->has_to && !req->to.tag) {
 		sip_msg_hdr_join(r, "To", to->value, ";tag=", to_tag);
-	else
-		copy_headers(r, req, SIP_HDR_TO);
+		return true;
+	}
+	copy_headers(r, req, SIP_HDR_TO);
+	return false;
 }
 
 /* The length of the header values a response copies from its request. */
@@ -341,6 +344,33 @@ static size_t copied_len(const struct sip_msg *req)
 	return n;
 }
 
+/*
+ * The response's Via, From, Call-ID and CSeq are copies of the request's
+ * headers, so their parsed form is the request's: the response shares it
+ * (and holds the request, whose arena has the strings) instead of parsing
+ * the copies again, which was a twentieth of a call's instructions.  A To
+ * that gained a tag is parsed.
+ */
+static void share_essentials(struct sip_msg *r, const struct sip_msg *req, bool retagged)
+{
+	r->priv->shares = sip_msg_ref((struct sip_msg *)req);
+	r->has_via = req->has_via;
+	r->via = req->via;
+	r->has_from = req->has_from;
+	r->from = req->from;
+	r->call_id = req->call_id;
+	r->cseq = req->cseq;
+	r->cseq_method = req->cseq_method;
+	r->cseq_method_id = req->cseq_method_id;
+	if (retagged) {
+		sip_msg_refresh(r, SIP_HDR_TO);
+	} else {
+		r->has_to = req->has_to;
+		r->to = req->to;
+	}
+	r->priv->essentials_derived = true;
+}
+
 struct sip_msg *sip_msg_new_response(const struct sip_msg *req, int code, const char *reason,
 				     const char *to_tag)
 {
@@ -348,6 +378,7 @@ struct sip_msg *sip_msg_new_response(const struct sip_msg *req, int code, const 
 	static const enum sip_hdr_id ids[] = {
 		SIP_HDR_VIA, SIP_HDR_FROM, SIP_HDR_TO, SIP_HDR_CALL_ID, SIP_HDR_CSEQ,
 	};
+	bool retagged = false;
 
 	if (!req->is_request || !sip_msg_hdr_find(req, SIP_HDR_VIA) || code < 100 || code > 699 ||
 	    (reason && !text_ok(reason)))
@@ -362,15 +393,18 @@ struct sip_msg *sip_msg_new_response(const struct sip_msg *req, int code, const 
 	r->body = "";
 	for (size_t i = 0; i < LY_ARRAY_LEN(ids); i++) {
 		if (ids[i] == SIP_HDR_TO)
-			copy_to(r, req, code, to_tag);
+			retagged = copy_to(r, req, code, to_tag);
 		else
 			copy_headers(r, req, ids[i]);
 	}
 	/* §8.2.6.1: a 100 to a request with Timestamp echoes it */
 	if (code == 100)
 		copy_headers(r, req, SIP_HDR_TIMESTAMP);
-	for (size_t i = 0; i < LY_ARRAY_LEN(ids); i++)
-		sip_msg_refresh(r, ids[i]);
+	if (req->priv->essentials_derived)
+		share_essentials(r, req, retagged);
+	else
+		for (size_t i = 0; i < LY_ARRAY_LEN(ids); i++)
+			sip_msg_refresh(r, ids[i]);
 	return r;
 }
 

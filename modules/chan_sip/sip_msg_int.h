@@ -24,6 +24,14 @@ struct sip_msg_priv {
 	char *pos;
 	size_t left;
 	struct sip_arena_chunk *chunks;	/* extra chunks, freed with the message */
+	/* Every essential was derived from the headers: a parsed message
+	 * that passed (sip_msg_parse); sip_msg_refresh keeps them so when a
+	 * header changes.  A response then shares them instead of parsing
+	 * its copies of the same headers again. */
+	bool essentials_derived;
+	/* The message whose parsed essentials this one shares (strings in
+	 * its arena), referenced until this one goes; NULL when none. */
+	struct sip_msg *shares;
 };
 
 /* A message with `arena` bytes of storage in the same allocation. */

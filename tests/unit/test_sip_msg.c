@@ -256,6 +256,67 @@ static void test_response_builder(void)
 	sip_msg_unref(req);
 }
 
+/* Re-parsing r's own printed form gives the essentials r has. */
+static void check_essentials_match_text(const struct sip_msg *r)
+{
+	struct ly_buf b;
+	struct sip_msg *again;
+
+	ly_buf_init(&b);
+	sip_msg_print(r, &b);
+	again = parse(b.data, SIP_PARSE_OK);
+	ly_buf_free(&b);
+	if (!again)
+		return;
+	CHECK(r->has_via && again->has_via);
+	CHECK_STR(r->via.host, again->via.host);
+	CHECK_INT(r->via.port, again->via.port);
+	CHECK_STR(r->via.branch, again->via.branch);
+	CHECK(r->via.rport == again->via.rport);
+	CHECK_STR(r->via.received ? r->via.received : "-", again->via.received ? again->via.received : "-");
+	CHECK_STR(r->from.tag, again->from.tag);
+	CHECK_STR(r->from.uri.user, again->from.uri.user);
+	CHECK_STR(r->from.display, again->from.display);
+	CHECK_STR(r->to.tag ? r->to.tag : "-", again->to.tag ? again->to.tag : "-");
+	CHECK_STR(r->to.uri.host, again->to.uri.host);
+	CHECK_STR(r->call_id, again->call_id);
+	CHECK_INT(r->cseq, again->cseq);
+	CHECK_STR(r->cseq_method, again->cseq_method);
+	CHECK_INT(r->cseq_method_id, again->cseq_method_id);
+	sip_msg_unref(again);
+}
+
+/* A response to a parsed request shares the request's parsed Via, From,
+ * Call-ID and CSeq: they stay right after the request is changed or
+ * dropped (the response holds it), and equal what parsing the response
+ * itself gives; a To that gained a tag is the response's own. */
+static void test_response_shares_essentials(void)
+{
+	struct sip_msg *req = parse(invite, SIP_PARSE_OK);
+	struct sip_msg *r180, *r100;
+
+	if (!req)
+		return;
+	r180 = sip_msg_new_response(req, 180, NULL, "t180");
+	r100 = sip_msg_new_response(req, 100, NULL, "t100");
+	CHECK(r180 && r100);
+	if (!r180 || !r100) {
+		sip_msg_unref(req);
+		return;
+	}
+	CHECK_INT(sip_msg_via_received(req, "192.0.2.9", 40000), 0);	/* after: not in r180 */
+	sip_msg_unref(req);
+	CHECK_STR(r180->to.tag, "t180");
+	CHECK(r100->to.tag == NULL);
+	CHECK(r180->via.received == NULL);
+	CHECK_STR(r180->via.branch, "z9hG4bK776");
+	CHECK_STR(r180->from.display, "Alice \"A\" Smith");
+	check_essentials_match_text(r180);
+	check_essentials_match_text(r100);
+	sip_msg_unref(r180);
+	sip_msg_unref(r100);
+}
+
 static void test_request_builder(void)
 {
 	struct sip_msg *m = sip_msg_new_request("OPTIONS", "sip:carol@[::1]:5070");
@@ -533,10 +594,11 @@ int main(void)
 		TAP(test_round_trip),
 		TAP(test_uri),
 		TAP(test_response_builder),
+		TAP(test_response_shares_essentials),
 		TAP(test_request_builder),
 		TAP(test_stream_framing),
 		TAP(test_limits_and_errors),
 		TAP(test_via_received),
 		TAP(test_join_and_wire),
-	}, 11);
+	}, 12);
 }
