@@ -330,6 +330,9 @@ static int init_core(const struct options *o)
 	ly_log_set_verbose(o->verbose > s->verbose ? o->verbose : s->verbose);
 	ly_log_set_debug(o->debug > s->debug ? o->debug : s->debug);
 	raise_file_limit(s->maxfiles);
+	/* Before any thread starts: they inherit it (core/thread.c says why). */
+	if ((rc = ly_thread_batch(s->batchsched)) != 0)
+		ly_warning("Cannot set the scheduling policy (batchsched): %s", strerror(rc));
 	if ((rc = ly_cli_init()) || (rc = ly_cli_core_register()) ||
 	    (rc = ly_log_cli_register()) || (rc = ly_media_core_init()) ||
 	    (rc = ly_xmldoc_init(s->dirs.docdir)) || (rc = ly_pbx_init()) ||

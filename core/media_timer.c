@@ -58,7 +58,7 @@ int media_timer_join(struct media_timer_entry *e)
 	int err = 0;
 
 	pthread_mutex_lock(&timer_lock);
-	if (!timer_running && (err = ly_thread_create_detached("media-timer", timer_main, NULL)) == 0)
+	if (!timer_running && (err = ly_thread_create_media(NULL, "media-timer", timer_main, NULL)) == 0)
 		timer_running = true;
 	if (!err) {
 		atomic_store(&e->credit, 0);

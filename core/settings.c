@@ -150,6 +150,15 @@ static int read_option(const struct ly_cfg_var *v, struct ly_settings *out,
 		return read_count(v, 1, 100000, &out->maxgosubdepth, err);
 	if (ly_strcaseeq(v->name, "maxfiles"))
 		return read_count(v, 0, 16777216, &out->maxfiles, err);
+	if (ly_strcaseeq(v->name, "batchsched")) {
+		if (!ly_true(v->value) && !ly_false(v->value)) {
+			snprintf(err->msg, sizeof(err->msg), "%s:%d: batchsched must be yes or no, not '%s'",
+				 v->file, v->line, v->value);
+			return EINVAL;
+		}
+		out->batchsched = ly_true(v->value);
+		return 0;
+	}
 	if (ly_strcaseeq(v->name, "maxcalls")) {
 		if (ly_parse_int(v->value, 0, 1000000, &n)) {
 			snprintf(err->msg, sizeof(err->msg),
@@ -188,6 +197,7 @@ static void set_defaults(struct ly_settings *s, const char *confdir)
 	s->dirs.docdir = ly_strdup(LY_DEFAULT_DOCDIR);
 	s->maxpriorities = 100000;
 	s->maxgosubdepth = 500;
+	s->batchsched = true;
 }
 
 static int apply_file(const struct ly_config *cfg, const char *confdir,

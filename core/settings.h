@@ -17,6 +17,7 @@ struct ly_settings {
 	unsigned maxpriorities;	/* [options] priorities one call may run (loop guard) */
 	unsigned maxgosubdepth;	/* [options] nested Gosub calls allowed */
 	unsigned maxfiles;	/* [options] open-file limit to set, 0 = the hard limit */
+	bool batchsched;	/* [options] signalling and dialplan threads SCHED_BATCH */
 };
 
 /*

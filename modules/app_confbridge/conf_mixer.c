@@ -476,7 +476,7 @@ int cb_mixer_start(void)
 		return err;
 	}
 	atomic_store(&running, true);
-	err = ly_thread_create(&mixer_tid, "confbridge-mix", mixer_main, NULL);
+	err = ly_thread_create_media(&mixer_tid, "confbridge-mix", mixer_main, NULL);
 	if (err) {
 		atomic_store(&running, false);
 		close(timer_fd);

@@ -474,7 +474,7 @@ static int worker_new(unsigned index, unsigned rt_priority, struct rtp_worker **
 		err = watch(w, w->reportfd, &report_tag);
 	snprintf(name, sizeof(name), "rtp-worker-%u", index);
 	if (!err)
-		err = ly_thread_create(&w->tid, name, worker_main, w);
+		err = ly_thread_create_media(&w->tid, name, worker_main, w);
 	if (err) {
 		ly_error("Cannot start RTP worker %u: %s", index, strerror(err));
 		worker_free(w);

@@ -8,11 +8,14 @@
 #include <unistd.h>
 #ifdef __GLIBC__
 #include <malloc.h>
+#include <pthread.h>
+#include <sched.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #endif
 
 #include "lyre/obj.h"
+#include "lyre/thread.h"
 #include "lyre/utils.h"
 #include "settings.h"
 #include "tap.h"
@@ -159,6 +162,7 @@ static void test_settings(void)
 	CHECK_INT(ly_settings()->verbose, 4);
 	CHECK_STR(ly_settings()->runuser, "lyre");
 	CHECK_INT(ly_settings()->maxcalls, 10);
+	CHECK(ly_settings()->batchsched);	/* the default */
 	remove_conf(dir);
 
 	/* A broken file names file:line and leaves the loaded settings alone. */
@@ -171,6 +175,14 @@ static void test_settings(void)
 	dir = write_conf("[directories]\ncachedir = /x\n");
 	CHECK_INT(ly_settings_load(dir, &err), EINVAL);
 	CHECK(strstr(err.msg, "lyre.conf:2") && strstr(err.msg, "cachedir"));
+	remove_conf(dir);
+	dir = write_conf("[options]\nbatchsched = no\n");
+	CHECK_INT(ly_settings_load(dir, &err), 0);
+	CHECK(!ly_settings()->batchsched);
+	remove_conf(dir);
+	dir = write_conf("[options]\nbatchsched = sometimes\n");
+	CHECK_INT(ly_settings_load(dir, &err), EINVAL);
+	CHECK(strstr(err.msg, "lyre.conf:2") && strstr(err.msg, "batchsched"));
 	remove_conf(dir);
 	ly_settings_free();
 }
@@ -342,7 +354,32 @@ static void test_addr_text(void)
 	CHECK_STR(tiny, "0.0");
 }
 
-TAP_MAIN(TAP(test_strings), TAP(test_parse_int), TAP(test_buf), TAP(test_buf_cat), TAP(test_addr_text),
+static void *report_policy(void *arg)
+{
+	*(int *)arg = sched_getscheduler(0);
+	return NULL;
+}
+
+/* Threads started by a SCHED_BATCH thread inherit it, media threads never
+ * (core/thread.c). */
+static void test_thread_policy(void)
+{
+	pthread_t t;
+	int plain = -1, media = -1;
+
+	CHECK_INT(ly_thread_batch(true), 0);
+	CHECK_INT(sched_getscheduler(0), SCHED_BATCH);
+	CHECK_INT(ly_thread_create(&t, "plain", report_policy, &plain), 0);
+	pthread_join(t, NULL);
+	CHECK_INT(plain, SCHED_BATCH);
+	CHECK_INT(ly_thread_create_media(&t, "media", report_policy, &media), 0);
+	pthread_join(t, NULL);
+	CHECK_INT(media, SCHED_OTHER);
+	CHECK_INT(ly_thread_batch(false), 0);
+	CHECK_INT(sched_getscheduler(0), SCHED_OTHER);
+}
+
+TAP_MAIN(TAP(test_strings), TAP(test_parse_int), TAP(test_buf), TAP(test_buf_cat), TAP(test_addr_text), TAP(test_thread_policy),
 	 TAP(test_refcount),
 	 TAP(test_settings), TAP(test_random), TAP(test_mem_release_cache),
 	 TAP(test_mem_release_refill), TAP(test_mem_notify))
