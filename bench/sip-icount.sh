@@ -16,7 +16,6 @@
 # Builds like the other scripts (_build/bench, or LYRE_BENCH_BUILD=DIR).
 # Bounded: the sipp run stops after 120 s, the whole script in ~3 minutes.
 set -euo pipefail
-[ -n "${TRACE:-}" ] && set -x
 source "$(dirname "$0")/lib.sh"
 bench_enter "$0" "$@"
 
@@ -56,11 +55,20 @@ fi
 total=$(callgrind_annotate "$dump" 2>/dev/null | awk '/PROGRAM TOTALS/ && !t {t = $1; gsub(",", "", t)} END {print t}')
 echo "lyre SIP B2BUA under callgrind, $(date -u +%F): $ok calls at $RATE/s"
 awk -v t="$total" -v n="$ok" 'BEGIN {printf "instructions per call: %.0f (%d over %d calls)\n", t / n, t, n}'
+# The TOP functions of callgrind_annotate's list, per call.  A function
+# shows twice when its code was compiled in two objects' views (the source
+# path as built, and as installed): the repeat is skipped.
+top_per_call() {
+	callgrind_annotate --threshold=100 "$@" "$dump" 2>/dev/null | awk -v n="$ok" -v top="$TOP" -v src="$top/" '
+		/^-+$/ {sec++; next}
+		sec >= 3 && NF >= 2 && $1 ~ /^[0-9,]+$/ && shown < top {
+			v = $1; gsub(",", "", v); $1 = ""; name = $0
+			sub(/ \[[^]]*\]$/, "", name); sub(src, "", name)
+			if (v == last_v && name == last_name) next
+			last_v = v; last_name = name
+			printf "%10.0f %s\n", v / n, name; shown++ }'
+}
 echo "-- most instructions, self (per call):"
-callgrind_annotate --threshold=100 "$dump" 2>/dev/null | awk -v n="$ok" -v top="$TOP" '
-	/^-+$/ {sec++; next} sec >= 3 && NF >= 2 && $1 ~ /^[0-9,]+$/ && shown < top {
-		v = $1; gsub(",", "", v); $1 = ""; printf "%10.0f %s\n", v / n, $0; shown++ }'
+top_per_call
 echo "-- most instructions, inclusive (per call):"
-callgrind_annotate --inclusive=yes --threshold=100 "$dump" 2>/dev/null | awk -v n="$ok" -v top="$TOP" '
-	/^-+$/ {sec++; next} sec >= 3 && NF >= 2 && $1 ~ /^[0-9,]+$/ && shown < top {
-		v = $1; gsub(",", "", v); $1 = ""; printf "%10.0f %s\n", v / n, $0; shown++ }'
+top_per_call --inclusive=yes

@@ -9,7 +9,6 @@
 #include "config.h"
 
 #include <inttypes.h>
-#include <stdio.h>
 
 #include "lyre/channel.h"
 #include "lyre/log.h"
@@ -17,44 +16,24 @@
 #include "lyre/utils.h"
 
 /*
- * The text is put together by hand: printf, integer or floating, was a
- * tenth of the instructions of a whole call at hangup (bench/sip-icount.sh).
+ * The text is put together with ly_buf's appends, not printf: printf,
+ * integer or floating, was a tenth of the instructions of a whole call at
+ * hangup (bench/sip-icount.sh).
  */
-struct text {
-	char *p, *end;		/* end: the last byte, kept for the NUL */
-};
-
-static void put_str(struct text *t, const char *s)
-{
-	while (*s && t->p < t->end)
-		*t->p++ = *s++;
-	*t->p = '\0';
-}
-
-static void put_u64(struct text *t, uint64_t v)
-{
-	char buf[LY_UINT_DIGITS + 1];
-	size_t len;
-	const char *d = ly_uint_digits(v, buf, &len);
-
-	buf[LY_UINT_DIGITS] = '\0';
-	put_str(t, d);
-}
-
-static void put_i64(struct text *t, int64_t v)
+static void put_int(struct ly_buf *b, int64_t v)
 {
 	if (v < 0)
-		put_str(t, "-");
-	put_u64(t, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+		ly_buf_puts(b, "-");
+	ly_buf_append_uint(b, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
 }
 
 /* v / 10^shift with `digits` decimals (1 <= digits <= shift), rounded
  * half up: what %.Nf printed of the same quotient. */
-static void put_fixed(struct text *t, int64_t v, unsigned shift, unsigned digits)
+static void put_fixed(struct ly_buf *b, int64_t v, unsigned shift, unsigned digits)
 {
 	uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, div = 1, unit = 1;
-	char frac[LY_UINT_DIGITS + 1];
-	size_t len;
+	char frac[LY_UINT_DIGITS];
+	size_t n;
 	const char *d;
 
 	for (unsigned i = digits; i < shift; i++)
@@ -63,125 +42,127 @@ static void put_fixed(struct text *t, int64_t v, unsigned shift, unsigned digits
 		unit *= 10;
 	mag = mag / div + (div > 1 && mag % div >= div / 2);
 	if (v < 0 && mag)
-		put_str(t, "-");
-	put_u64(t, mag / unit);
-	put_str(t, ".");
-	d = ly_uint_digits(mag % unit, frac, &len);
-	frac[LY_UINT_DIGITS] = '\0';
-	for (; len < digits; len++)
-		put_str(t, "0");
-	put_str(t, d);
+		ly_buf_puts(b, "-");
+	ly_buf_append_uint(b, mag / unit);
+	ly_buf_puts(b, ".");
+	d = ly_uint_digits(mag % unit, frac, &n);
+	for (size_t i = n; i < digits; i++)
+		ly_buf_puts(b, "0");
+	ly_buf_append(b, d, n);
 }
 
 /* Microseconds as seconds, six decimals as Asterisk prints them; 0 when unknown. */
-static void put_seconds(struct text *t, int64_t us)
+static void put_seconds(struct ly_buf *b, int64_t us)
 {
-	put_fixed(t, us < 0 ? 0 : us, 6, 6);
+	put_fixed(b, us < 0 ? 0 : us, 6, 6);
 }
 
-static struct text text_of(char *buf, size_t len)
+static void qos_text(struct ly_buf *b, const struct ly_rtp_stats *st)
 {
-	buf[0] = '\0';
-	return (struct text){ buf, buf + len - 1 };
+	ly_buf_puts(b, "ssrc=");
+	ly_buf_append_uint(b, st->ssrc_out);
+	ly_buf_puts(b, ";themssrc=");
+	ly_buf_append_uint(b, st->ssrc_in);
+	ly_buf_puts(b, ";lp=");
+	put_int(b, st->lost_in);
+	ly_buf_puts(b, ";rxjitter=");
+	put_seconds(b, st->jitter_in_us);
+	ly_buf_puts(b, ";rxcount=");
+	ly_buf_append_uint(b, st->packets_in);
+	ly_buf_puts(b, ";txjitter=");
+	put_seconds(b, st->jitter_out_us);
+	ly_buf_puts(b, ";txcount=");
+	ly_buf_append_uint(b, st->packets_out);
+	ly_buf_puts(b, ";rlp=");
+	put_int(b, st->have_report ? st->lost_out : 0);
+	ly_buf_puts(b, ";rtt=");
+	put_seconds(b, st->rtt_us);
 }
 
 void ly_rtp_stats_qos(const struct ly_rtp_stats *st, char *buf, size_t len)
 {
-	struct text t = text_of(buf, len);
+	struct ly_buf b;
 
-	put_str(&t, "ssrc=");
-	put_u64(&t, st->ssrc_out);
-	put_str(&t, ";themssrc=");
-	put_u64(&t, st->ssrc_in);
-	put_str(&t, ";lp=");
-	put_i64(&t, st->lost_in);
-	put_str(&t, ";rxjitter=");
-	put_seconds(&t, st->jitter_in_us);
-	put_str(&t, ";rxcount=");
-	put_u64(&t, st->packets_in);
-	put_str(&t, ";txjitter=");
-	put_seconds(&t, st->jitter_out_us);
-	put_str(&t, ";txcount=");
-	put_u64(&t, st->packets_out);
-	put_str(&t, ";rlp=");
-	put_i64(&t, st->have_report ? st->lost_out : 0);
-	put_str(&t, ";rtt=");
-	put_seconds(&t, st->rtt_us);
+	ly_buf_init(&b);
+	qos_text(&b, st);
+	ly_strlcpy(buf, ly_buf_str(&b), len);
+	ly_buf_free(&b);
 }
 
 /* Loss as a percentage of what was expected, two decimals. */
-static void put_loss_pct(struct text *t, int64_t lost, uint64_t expected)
+static void put_loss_pct(struct ly_buf *b, int64_t lost, uint64_t expected)
 {
 	uint64_t hundredths = 0;
 
 	if (expected && lost > 0)
 		hundredths = ((uint64_t)lost * 10000 + expected / 2) / expected;
-	put_fixed(t, (int64_t)hundredths, 2, 2);
+	put_fixed(b, (int64_t)hundredths, 2, 2);
 }
 
-static void set_jitter_var(struct ly_channel *chan, const struct ly_rtp_stats *st)
+/* The value of one variable, and the buffer emptied for the next. */
+static void set_var(struct ly_channel *chan, const char *name, struct ly_buf *b)
 {
-	char v[160];
-	struct text t = text_of(v, sizeof(v));
+	ly_chan_var_set(chan, name, ly_buf_str(b));
+	ly_buf_reset(b);
+}
 
+/* RTPAUDIOQOS and its three companions, as Asterisk names and fills them. */
+static void set_vars(struct ly_channel *chan, const struct ly_rtp_stats *st, struct ly_buf *b)
+{
+	qos_text(b, st);
+	set_var(chan, "RTPAUDIOQOS", b);
 	/* One figure kept, so minimum, maximum and average are the same. */
-	put_str(&t, "minrxjitter=");
-	put_seconds(&t, st->jitter_in_us);
-	put_str(&t, ";maxrxjitter=");
-	put_seconds(&t, st->jitter_in_us);
-	put_str(&t, ";avgrxjitter=");
-	put_seconds(&t, st->jitter_in_us);
-	ly_chan_var_set(chan, "RTPAUDIOQOSJITTER", v);
-}
-
-static void set_loss_var(struct ly_channel *chan, const struct ly_rtp_stats *st)
-{
-	char v[128];
-	struct text t = text_of(v, sizeof(v));
-
-	put_str(&t, "lp=");
-	put_i64(&t, st->lost_in);
-	put_str(&t, ";loss_pct=");
-	put_loss_pct(&t, st->lost_in, st->expected_in);
-	put_str(&t, ";rlp=");
-	put_i64(&t, st->have_report ? st->lost_out : 0);
-	ly_chan_var_set(chan, "RTPAUDIOQOSLOSS", v);
+	ly_buf_puts(b, "minrxjitter=");
+	put_seconds(b, st->jitter_in_us);
+	ly_buf_puts(b, ";maxrxjitter=");
+	put_seconds(b, st->jitter_in_us);
+	ly_buf_puts(b, ";avgrxjitter=");
+	put_seconds(b, st->jitter_in_us);
+	set_var(chan, "RTPAUDIOQOSJITTER", b);
+	ly_buf_puts(b, "lp=");
+	put_int(b, st->lost_in);
+	ly_buf_puts(b, ";loss_pct=");
+	put_loss_pct(b, st->lost_in, st->expected_in);
+	ly_buf_puts(b, ";rlp=");
+	put_int(b, st->have_report ? st->lost_out : 0);
+	set_var(chan, "RTPAUDIOQOSLOSS", b);
+	ly_buf_puts(b, "rtt=");
+	put_seconds(b, st->rtt_us);
+	set_var(chan, "RTPAUDIOQOSRTT", b);
 }
 
 /* The log line at hangup, e.g. "in 1500 pkts lost 2 (0.13%) jitter 1.2 ms;
  * out 1500 pkts, far end lost 0 jitter 0.8 ms; rtt 0.4 ms; rtcp 3/3". */
-static void log_qos(struct ly_channel *chan, const struct ly_rtp_stats *st)
+static void log_qos(struct ly_channel *chan, const struct ly_rtp_stats *st, struct ly_buf *b)
 {
-	char line[320];
-	struct text t = text_of(line, sizeof(line));
-
-	put_str(&t, "in ");
-	put_u64(&t, st->packets_in);
-	put_str(&t, " pkts lost ");
-	put_i64(&t, st->lost_in);
-	put_str(&t, " (");
-	put_loss_pct(&t, st->lost_in, st->expected_in);
-	put_str(&t, "%) jitter ");
-	put_fixed(&t, st->jitter_in_us, 3, 1);
-	put_str(&t, " ms; out ");
-	put_u64(&t, st->packets_out);
-	put_str(&t, " pkts, far end lost ");
-	put_i64(&t, st->have_report ? st->lost_out : 0);
-	put_str(&t, " jitter ");
-	put_fixed(&t, st->jitter_out_us, 3, 1);
-	put_str(&t, " ms; rtt ");
+	ly_buf_puts(b, "in ");
+	ly_buf_append_uint(b, st->packets_in);
+	ly_buf_puts(b, " pkts lost ");
+	put_int(b, st->lost_in);
+	ly_buf_puts(b, " (");
+	put_loss_pct(b, st->lost_in, st->expected_in);
+	ly_buf_puts(b, "%) jitter ");
+	put_fixed(b, st->jitter_in_us, 3, 1);
+	ly_buf_puts(b, " ms; out ");
+	ly_buf_append_uint(b, st->packets_out);
+	ly_buf_puts(b, " pkts, far end lost ");
+	put_int(b, st->have_report ? st->lost_out : 0);
+	ly_buf_puts(b, " jitter ");
+	put_fixed(b, st->jitter_out_us, 3, 1);
+	ly_buf_puts(b, " ms; rtt ");
 	if (st->rtt_us < 0) {
-		put_str(&t, "n/a");
+		ly_buf_puts(b, "n/a");
 	} else {
-		put_fixed(&t, st->rtt_us, 3, 1);
-		put_str(&t, " ms");
+		put_fixed(b, st->rtt_us, 3, 1);
+		ly_buf_puts(b, " ms");
 	}
-	put_str(&t, "; rtcp ");
-	put_u64(&t, st->rtcp_in);
-	put_str(&t, "/");
-	put_u64(&t, st->rtcp_out);
-	put_str(&t, st->rtcp_mux ? " (mux)" : "");
-	ly_notice("RTP %s: %s", ly_chan_name(chan), line);
+	ly_buf_puts(b, "; rtcp ");
+	ly_buf_append_uint(b, st->rtcp_in);
+	ly_buf_puts(b, "/");
+	ly_buf_append_uint(b, st->rtcp_out);
+	ly_buf_puts(b, st->rtcp_mux ? " (mux)" : "");
+	ly_notice("RTP %s: %s", ly_chan_name(chan), ly_buf_str(b));
+	ly_buf_reset(b);
 }
 
 void ly_rtp_chan_set_qos(struct ly_channel *chan)
@@ -189,18 +170,13 @@ void ly_rtp_chan_set_qos(struct ly_channel *chan)
 	const struct ly_chan_tech *tech = chan ? ly_chan_tech(chan) : NULL;
 	struct ly_rtp *rtp = tech && tech->get_rtp ? tech->get_rtp(chan) : NULL;
 	struct ly_rtp_stats st;
-	char v[320], old[8];
-	struct text t = text_of(v, sizeof(v));
+	struct ly_buf b;
+	char old[8];
 
 	if (!rtp || ly_rtp_get_stats(rtp, &st) || ly_chan_var_get(chan, "RTPAUDIOQOS", old, sizeof(old)))
 		return;	/* no media, or set already (the far end's BYE came first) */
-	ly_rtp_stats_qos(&st, v, sizeof(v));
-	ly_chan_var_set(chan, "RTPAUDIOQOS", v);
-	set_jitter_var(chan, &st);
-	set_loss_var(chan, &st);
-	t = text_of(v, sizeof(v));
-	put_str(&t, "rtt=");
-	put_seconds(&t, st.rtt_us);
-	ly_chan_var_set(chan, "RTPAUDIOQOSRTT", v);
-	log_qos(chan, &st);
+	ly_buf_init(&b);
+	set_vars(chan, &st, &b);
+	log_qos(chan, &st, &b);
+	ly_buf_free(&b);
 }

@@ -163,13 +163,13 @@ int ly_thread_create_media(pthread_t *tid, const char *name, void *(*fn)(void *)
  * queues work back; the SIP thread wakes for the peers' datagrams).  A
  * SCHED_OTHER thread woken on a busy CPU preempts the running one at once,
  * so each hand-over cost two context switches and a cold cache, and a
- * woken SIP thread read one datagram at a time.  A SCHED_BATCH thread is
- * never preempted for a wake-up and does not preempt: it runs when the
- * CPU's current slice ends or on an idle CPU.  Signalling waits a few
- * milliseconds at most under load; at 3,000 calls/s Lyre took ~10 % less
- * CPU per call and 25 % fewer context switches (bench/README.md).  Media
- * threads (ly_thread_create_media) stay SCHED_OTHER: they keep their
- * 20 ms clock.
+ * woken SIP thread read one datagram at a time.  A woken SCHED_BATCH
+ * thread does not preempt: it runs when the CPU's current slice ends or
+ * on an idle CPU.  Signalling waits a few milliseconds at most under
+ * load; at 3,000 calls/s the context switches per call fell by a quarter
+ * (the CPU per call by less than the spread of this VM; bench/README.md).
+ * Media threads (ly_thread_create_media) stay SCHED_OTHER, and so still
+ * preempt the others when their 20 ms clock wakes them.
  */
 int ly_thread_batch(bool on)
 {

@@ -726,7 +726,7 @@ static bool trunk_targets(struct sip_call *call, const struct sip_trunk_conf *t,
 	if (t->host_name)
 		ly_strlcpy(host, t->host, sizeof(host));
 	else
-		sip_addr_print((const struct sockaddr *)&t->addr, host, sizeof(host));
+		ly_addr_print((const struct sockaddr *)&t->addr, host, sizeof(host));
 	snprintf(ruri, sizeof(ruri), "sip:%s@%s", number, host);
 	for (size_t i = 0; i < n; i++) {
 		dst[i].proto = t->proto ? t->proto : SIP_PROTO_UDP;
@@ -854,7 +854,7 @@ static bool dial_next(struct sip_call *call, struct ly_channel *c)
 
 		if (!err)
 			return true;
-		sip_addr_print((const struct sockaddr *)&tg->dst.addr, addr, sizeof(addr));
+		ly_addr_print((const struct sockaddr *)&tg->dst.addr, addr, sizeof(addr));
 		ly_warning("SIP/%s: cannot send INVITE to %s: %s", call->peer, addr, strerror(err));
 		call->failed_legs++;
 	}
@@ -993,7 +993,7 @@ static void describe_call(const struct sip_call *call, struct ly_channel *c, str
 	else
 		snprintf(in->rtp_local, sizeof(in->rtp_local), "%s:%u", call->media.addr, call->media.port);
 	if (call->media.rtp && !ly_rtp_remote_addr(call->media.rtp, &ss))
-		sip_addr_print((const struct sockaddr *)&ss, in->rtp_remote, sizeof(in->rtp_remote));
+		ly_addr_print((const struct sockaddr *)&ss, in->rtp_remote, sizeof(in->rtp_remote));
 	else
 		ly_strlcpy(in->rtp_remote, "-", sizeof(in->rtp_remote));
 	in->outbound = call->outbound;

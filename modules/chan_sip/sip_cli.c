@@ -237,7 +237,7 @@ static void print_trunk(struct ly_cli_args *a, struct sip_core *core, const stru
 	ly_cli_print(a, "  DNS %s: %s%s, next lookup in %u s%s%s\n", ri.name, sip_resolve_state_name(ri.state),
 		     ri.srv ? " (SRV)" : "", ri.next_in, ri.error[0] ? "; last error: " : "", ri.error);
 	for (size_t i = 0; i < ri.n; i++) {
-		sip_addr_print((const struct sockaddr *)&ri.targets[i].addr, addr, sizeof(addr));
+		ly_addr_print((const struct sockaddr *)&ri.targets[i].addr, addr, sizeof(addr));
 		ly_cli_print(a, "    %zu. %s\n", i + 1, addr);
 	}
 }

@@ -82,7 +82,7 @@ void sip_core_set_call_hooks(struct sip_core *core, const struct sip_call_hooks 
 void sip_core_src_print(const struct sip_msg_src *src, char *buf, size_t size)
 {
 	if (src->addr_len)
-		sip_addr_print((const struct sockaddr *)&src->addr, buf, size);
+		ly_addr_print((const struct sockaddr *)&src->addr, buf, size);
 	else
 		ly_strlcpy(buf, "(none)", size);
 }
@@ -116,7 +116,7 @@ static void debug_log(struct sip_core *core, const char *dir, enum sip_proto pro
 		return;
 	ly_buf_init(&text);
 	sip_msg_print(m, &text);
-	sip_addr_print((const struct sockaddr *)peer, addr, sizeof(addr));
+	ly_addr_print((const struct sockaddr *)peer, addr, sizeof(addr));
 	ly_verbose(0, "<--- SIP %s %s %s --->\n%s\n<------------->", dir, sip_proto_name(proto), addr,
 		   ly_buf_str(&text));
 	ly_buf_free(&text);
@@ -135,7 +135,7 @@ bool sip_core_debug(const struct sip_core *core, char *only, size_t size)
 	if (only && size) {
 		only[0] = '\0';
 		if (core->debug && core->debug_addr.ss_family)
-			sip_addr_print((const struct sockaddr *)&core->debug_addr, only, size);
+			ly_addr_print((const struct sockaddr *)&core->debug_addr, only, size);
 	}
 	return core->debug;
 }

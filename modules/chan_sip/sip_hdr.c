@@ -142,8 +142,6 @@ static bool is_ws(char c)
 	return c == ' ' || c == '\t';
 }
 
-/* token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~") */
-
 /* End of a quoted string starting at s (on the opening quote): the
  * character after the closing quote, or NULL when it never closes. */
 static const char *quoted_end(const char *s, const char *end)

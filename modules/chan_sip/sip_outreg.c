@@ -225,7 +225,7 @@ static void try_next(struct outreg *r, const char *why)
 		fail(r, SIP_OUTREG_FAILED, 0, why);
 		return;
 	}
-	sip_addr_print((const struct sockaddr *)&r->targets[r->cur].addr, addr, sizeof(addr));
+	ly_addr_print((const struct sockaddr *)&r->targets[r->cur].addr, addr, sizeof(addr));
 	ly_verbose(2, "SIP trunk %s: REGISTER to %s failed (%s); trying the next address", r->name, addr, why);
 	r->cur++;
 	register_target(r);

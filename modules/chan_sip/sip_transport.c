@@ -70,11 +70,6 @@ int sip_addr_parse(const char *hostport, uint16_t default_port, struct sockaddr_
 	return 0;
 }
 
-void sip_addr_print(const struct sockaddr *sa, char *buf, size_t size)
-{
-	ly_addr_print(sa, buf, size);
-}
-
 bool sip_sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b)
 {
 	if (a->sa_family != b->sa_family)
@@ -210,7 +205,7 @@ void sip_tp_reject(struct sip_tpmgr *m, struct sip_msg *partial, const struct si
 	if (resp) {
 		char peer[64];
 
-		sip_addr_print((const struct sockaddr *)&src->addr, peer, sizeof(peer));
+		ly_addr_print((const struct sockaddr *)&src->addr, peer, sizeof(peer));
 		ly_debug(1, "SIP: %d %s to %s", info->status, info->reason, peer);
 		sip_tp_send_response(m, resp, src);
 		sip_msg_unref(resp);
@@ -386,7 +381,7 @@ int sip_tpmgr_listen(struct sip_tpmgr *m, enum sip_proto proto, const char *bind
 		free(tp);
 		return err;
 	}
-	sip_addr_print((struct sockaddr *)&tp->addr, tp->sentby, sizeof(tp->sentby));
+	ly_addr_print((struct sockaddr *)&tp->addr, tp->sentby, sizeof(tp->sentby));
 	tp->next = m->transports;
 	m->transports = tp;
 	if (out)

@@ -114,7 +114,6 @@ int sip_tp_send_response(struct sip_tpmgr *m, const struct sip_msg *resp, const 
 /* Numeric "host:port" / "[v6]:port" / "host" (default_port) to a sockaddr. */
 int sip_addr_parse(const char *hostport, uint16_t default_port, struct sockaddr_storage *ss,
 		   socklen_t *len);
-/* "1.2.3.4:5060" / "[::1]:5060" into buf. */
-void sip_addr_print(const struct sockaddr *sa, char *buf, size_t size);
+/* Its reverse is core ly_addr_print (lyre/utils.h). */
 
 #endif

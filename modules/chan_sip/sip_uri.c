@@ -13,7 +13,6 @@
 #include "sip_chars.h"
 #include "sip_uri.h"
 
-
 static bool is_hex(unsigned char c)
 {
 	return isxdigit(c) != 0;

@@ -473,10 +473,10 @@ static void test_addr(void)
 	char buf[64];
 
 	CHECK_INT(sip_addr_parse("[::1]:5070", 5060, &ss, &len), 0);
-	sip_addr_print((struct sockaddr *)&ss, buf, sizeof(buf));
+	ly_addr_print((struct sockaddr *)&ss, buf, sizeof(buf));
 	CHECK_STR(buf, "[::1]:5070");
 	CHECK_INT(sip_addr_parse("10.1.2.3", 5061, &ss, &len), 0);
-	sip_addr_print((struct sockaddr *)&ss, buf, sizeof(buf));
+	ly_addr_print((struct sockaddr *)&ss, buf, sizeof(buf));
 	CHECK_STR(buf, "10.1.2.3:5061");
 	CHECK_INT(sip_addr_parse("2001:db8::1", 5060, &ss, &len), 0);
 	CHECK_INT(ss.ss_family, AF_INET6);
